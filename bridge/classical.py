@@ -1,0 +1,138 @@
+"""The scikit-learn side: the Dummy floor and real baselines.
+
+Every baseline is an unfitted estimator built from a seed; ``auto`` fits
+each on the training rows and keeps the best on the validation rows, so
+the test rows stay untouched until the final comparison.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+from sklearn.base import BaseEstimator, clone
+from sklearn.dummy import DummyClassifier, DummyRegressor
+from sklearn.ensemble import (
+    HistGradientBoostingClassifier,
+    HistGradientBoostingRegressor,
+    RandomForestClassifier,
+    RandomForestRegressor,
+)
+from sklearn.linear_model import LogisticRegression, RidgeCV
+from sklearn.model_selection import train_test_split
+
+from bridge.errors import BridgeError
+from bridge.evaluate import score
+
+Factory = Callable[[int], BaseEstimator]
+
+BASELINES: dict[str, dict[str, Factory]] = {
+    "classification": {
+        "linear": lambda seed: LogisticRegression(max_iter=2000),
+        "random_forest": lambda seed: RandomForestClassifier(n_estimators=200, min_samples_leaf=1, n_jobs=-1, random_state=seed),
+        "gradient_boosting": lambda seed: HistGradientBoostingClassifier(random_state=seed),
+    },
+    "regression": {
+        "linear": lambda seed: RidgeCV(alphas=np.logspace(-3, 3, 13)),
+        "random_forest": lambda seed: RandomForestRegressor(n_estimators=200, n_jobs=-1, random_state=seed),
+        "gradient_boosting": lambda seed: HistGradientBoostingRegressor(random_state=seed),
+    },
+}
+BASELINE_CHOICES = ["auto", *BASELINES["classification"]]
+LEARNING_CURVE_FRACTIONS = (0.1, 0.25, 0.5, 0.75, 1.0)
+
+
+def make_dummy(task: str) -> BaseEstimator:
+    """The floor: predicts the class priors, or the mean, whatever the inputs."""
+    return DummyClassifier(strategy="prior") if task == "classification" else DummyRegressor(strategy="mean")
+
+
+def estimator_name(model: BaseEstimator) -> str:
+    return type(model).__name__
+
+
+def count_parameters(model: BaseEstimator) -> int:
+    """Learned numbers: coefficients for linear models, tree nodes for ensembles."""
+    if hasattr(model, "coef_"):
+        return int(np.size(model.coef_) + np.size(getattr(model, "intercept_", 0)))
+    if hasattr(model, "estimators_"):
+        return int(sum(tree.tree_.node_count for tree in np.ravel(model.estimators_)))
+    if hasattr(model, "_predictors"):  # HistGradientBoosting keeps its trees here
+        return int(sum(len(p.nodes) for stage in model._predictors for p in stage))
+    if hasattr(model, "class_prior_"):
+        return int(np.size(model.class_prior_))
+    return int(np.size(getattr(model, "constant_", 0)))
+
+
+def timed_fit(model: BaseEstimator, X, y) -> tuple[BaseEstimator, float]:
+    start = time.perf_counter()
+    model.fit(X, y)
+    return model, time.perf_counter() - start
+
+
+@dataclass
+class BaselineChoice:
+    """The chosen scikit-learn model and how every candidate did on validation."""
+
+    name: str
+    model: BaseEstimator
+    fit_seconds: float
+    val_scores: dict[str, float] = field(default_factory=dict)
+
+
+def choose_baseline(task: str, choice: str, X_train, y_train, X_val, y_val, seed: int) -> BaselineChoice:
+    """Fit the named baseline, or every baseline for ``auto`` and keep the best on validation."""
+    candidates = BASELINES[task]
+    if choice != "auto" and choice not in candidates:
+        raise BridgeError(f"unknown baseline '{choice}'; use one of: {', '.join(BASELINE_CHOICES)}")
+    names = list(candidates) if choice == "auto" else [choice]
+    best = None
+    scores = {}
+    for name in names:
+        model, seconds = timed_fit(candidates[name](seed), X_train, y_train)
+        scores[name] = score(task, y_val, model.predict(X_val))
+        if best is None or scores[name] > scores[best.name]:
+            best = BaselineChoice(name, model, seconds)
+    best.val_scores = scores
+    return best
+
+
+def learning_curve(model: BaseEstimator, task: str, X_train, y_train, X_val, y_val, seed: int) -> list[dict]:
+    """Score against training-set size: refit a fresh copy on growing stratified subsets."""
+    points = []
+    for fraction in LEARNING_CURVE_FRACTIONS:
+        if fraction < 1.0:
+            stratify = y_train if task == "classification" else None
+            try:
+                rows, _ = train_test_split(np.arange(len(y_train)), train_size=fraction, random_state=seed, stratify=stratify)
+            except ValueError:  # a subset too small to hold every class
+                continue
+        else:
+            rows = np.arange(len(y_train))
+        if task == "classification" and len(np.unique(y_train[rows])) < 2:
+            continue
+        fitted = clone(model).fit(X_train[rows], y_train[rows])
+        points.append(
+            {
+                "train_size": int(len(rows)),
+                "train_score": score(task, y_train[rows], fitted.predict(X_train[rows])),
+                "val_score": score(task, y_val, fitted.predict(X_val)),
+            }
+        )
+    return points
+
+
+def predict_with_proba(model: BaseEstimator, X, classes: list[str] | None) -> tuple[np.ndarray, np.ndarray | None]:
+    """Predictions, and for classifiers probabilities with columns in ``classes`` order."""
+    pred = model.predict(X)
+    if not classes or not hasattr(model, "predict_proba"):
+        return pred, None
+    proba = model.predict_proba(X)
+    order = [list(model.classes_).index(c) if c in model.classes_ else None for c in classes]
+    aligned = np.zeros((len(X), len(classes)))
+    for column, source in enumerate(order):
+        if source is not None:
+            aligned[:, column] = proba[:, source]
+    return pred, aligned

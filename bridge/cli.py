@@ -1,0 +1,154 @@
+"""The command line: ``python -m bridge datasets`` and ``python -m bridge compare DATA``.
+
+Bad input exits 2 with one line on stderr that starts with ``error:``; a
+traceback only appears with BRIDGE_DEBUG=1 set, for Bridge's own bugs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from bridge.classical import BASELINE_CHOICES
+from bridge.config import TASKS, CNNConfig, CompareConfig, MLPConfig, TrainConfig
+from bridge.errors import BridgeError
+
+EXIT_BAD_INPUT = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage mistake is one ``error:`` line, like every other bad input."""
+
+    def error(self, message):
+        raise BridgeError(f"{message}; see '{self.prog} --help'")
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
+
+
+def _fraction(text: str) -> float:
+    value = float(text)
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"must be in [0, 1), got {value}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be above 0, got {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m bridge", description="Does this dataset need scikit-learn's simplicity or PyTorch's control?")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    commands.add_parser("datasets", help="list the built-in datasets")
+    compare = commands.add_parser("compare", help="compare scikit-learn and PyTorch on DATA")
+    compare.add_argument("data", metavar="DATA", help="a CSV path or a built-in dataset name")
+    add = compare.add_argument
+    add("--target", help="target column (default: the last column)")
+    add("--task", choices=TASKS, default="auto", help="default: detected from the target")
+    add("--baseline", choices=BASELINE_CHOICES, default="auto", help="scikit-learn model (auto: best on validation)")
+    add("--hidden-layers", type=_non_negative_int, default=MLPConfig.hidden_layers, help="MLP hidden layers")
+    add("--width", type=_positive_int, default=MLPConfig.width, help="units per hidden layer")
+    add("--dropout", type=_fraction, default=MLPConfig.dropout)
+    add("--lr", type=_positive_float, default=TrainConfig.lr, help="Adam learning rate")
+    add("--epochs", type=_positive_int, default=TrainConfig.epochs)
+    add("--batch-size", type=_positive_int, default=TrainConfig.batch_size)
+    add("--patience", type=_non_negative_int, default=TrainConfig.patience, help="early stopping; 0 turns it off")
+    add("--weight-decay", type=float, default=TrainConfig.weight_decay)
+    add("--device", default="auto", help="auto (CUDA when present), cpu or cuda")
+    add("--seed", type=int, default=0)
+    add("--json", metavar="OUT", help="write the full JSON report to OUT")
+    add("--checkpoint", metavar="PT", help="save the best PyTorch epoch (weights + config) to PT")
+    add("--quiet", action="store_true", help="no per-epoch progress on stderr")
+    return parser
+
+
+def config_from_args(args: argparse.Namespace) -> CompareConfig:
+    return CompareConfig(
+        target=args.target,
+        task=args.task,
+        baseline=args.baseline,
+        mlp=MLPConfig(hidden_layers=args.hidden_layers, width=args.width, dropout=args.dropout),
+        cnn=CNNConfig(),
+        train=TrainConfig(lr=args.lr, epochs=args.epochs, batch_size=args.batch_size, patience=args.patience,
+                          weight_decay=args.weight_decay, device=args.device),
+        seed=args.seed,
+    )
+
+
+def cmd_datasets() -> None:
+    from bridge.data import BUILTINS, load_builtin
+    from bridge.problem import make_problem
+
+    print(f"{'name':<16} {'rows':>6} {'columns':>8}  {'task':<15} {'target':<18} description")
+    for name, entry in BUILTINS.items():
+        dataset = load_builtin(name)
+        problem = make_problem(dataset.frame, None, "auto", entry.target)
+        print(f"{name:<16} {dataset.rows:>6} {len(dataset.columns):>8}  {problem.task:<15} {entry.target:<18} {entry.description}")
+
+
+def cmd_compare(args: argparse.Namespace) -> None:
+    from bridge.data import load_dataset
+    from bridge.experiment import run_comparison
+    from bridge.report import summary, write_json
+
+    config = config_from_args(args)
+    dataset = load_dataset(args.data)
+
+    def progress(step):
+        if args.quiet:
+            return
+        if step.epoch is not None:
+            e = step.epoch
+            print(f"  epoch {e.epoch:>3}/{e.epochs}  train loss {e.train_loss:.4f}  val loss {e.val_loss:.4f}  "
+                  f"val score {e.val_score:.3f}", file=sys.stderr)
+        else:
+            print(f"[{step.fraction:4.0%}] {step.message}", file=sys.stderr)
+
+    comparison = run_comparison(dataset, config, on_progress=progress)
+    print(summary(comparison))
+    if args.json:
+        write_json(comparison, args.json)
+        print(f"\nWrote the JSON report to {args.json}")
+    if args.checkpoint:
+        comparison.models["pytorch"].artifact.save_checkpoint(args.checkpoint)
+        print(f"Saved the PyTorch checkpoint to {args.checkpoint}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command == "datasets":
+            cmd_datasets()
+        else:
+            cmd_compare(args)
+    except BridgeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OSError as exc:  # an output path that cannot be written, a disk that is full
+        print(f"error: {exc.strerror or exc}: {exc.filename or ''}; check the path and try again", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug in Bridge: one line unless debugging
+        if os.environ.get("BRIDGE_DEBUG"):
+            raise
+        print(f"error: internal error ({type(exc).__name__}: {exc}); rerun with BRIDGE_DEBUG=1 and report it", file=sys.stderr)
+        return 1
+    return 0

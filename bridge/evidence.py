@@ -1,0 +1,68 @@
+"""How sure can we be that one side is better? A paired bootstrap over the test rows.
+
+Both sides predicted the same test rows, so resampling those rows and
+rescoring both sides on each resample gives the spread of the score gap
+that comes from which rows happened to land in the test split.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+BOOTSTRAP_SAMPLES = 1000
+
+
+def _balanced_accuracy_many(y_index: np.ndarray, correct: np.ndarray, samples: np.ndarray, n_classes: int) -> np.ndarray:
+    """Balanced accuracy of one side on each bootstrap resample (rows of ``samples``), vectorised."""
+    offsets = (np.arange(len(samples)) * n_classes)[:, None]
+    flat = (y_index[samples] + offsets).ravel()
+    size = len(samples) * n_classes
+    hits = np.bincount(flat, weights=correct[samples].ravel(), minlength=size).reshape(len(samples), n_classes)
+    seen = np.bincount(flat, minlength=size).reshape(len(samples), n_classes)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.nanmean(np.where(seen > 0, hits / seen, np.nan), axis=1)
+
+
+def _r2_many(y: np.ndarray, pred: np.ndarray, samples: np.ndarray) -> np.ndarray:
+    truth = y[samples]
+    sse = ((truth - pred[samples]) ** 2).sum(axis=1)
+    sst = ((truth - truth.mean(axis=1, keepdims=True)) ** 2).sum(axis=1)
+    return 1.0 - sse / np.where(sst > 0, sst, np.nan)
+
+
+@dataclass(frozen=True)
+class GapEstimate:
+    """PyTorch's score minus scikit-learn's on the test rows, with its bootstrap spread."""
+
+    gap: float
+    low: float  # 2.5th percentile
+    high: float  # 97.5th percentile
+    draws: np.ndarray  # the gap on each resample
+
+    def share_above(self, threshold: float) -> float:
+        return float(np.mean(self.draws > threshold))
+
+
+def paired_gap(task: str, y_true, sk_pred, pt_pred, seed: int = 0, samples: int = BOOTSTRAP_SAMPLES) -> GapEstimate:
+    """Bootstrap the gap in the primary metric (balanced accuracy or R^2), resampling rows in pairs."""
+    y_true, sk_pred, pt_pred = map(np.asarray, (y_true, sk_pred, pt_pred))
+    rng = np.random.default_rng(seed)
+    draws_index = rng.integers(0, len(y_true), size=(samples, len(y_true)))
+    if task == "classification":
+        classes, y_index = np.unique(y_true, return_inverse=True)
+        full = np.arange(len(y_true))[None, :]
+        sk_correct, pt_correct = (sk_pred == y_true).astype(float), (pt_pred == y_true).astype(float)
+        gap = float(_balanced_accuracy_many(y_index, pt_correct, full, len(classes))[0]
+                    - _balanced_accuracy_many(y_index, sk_correct, full, len(classes))[0])
+        draws = (_balanced_accuracy_many(y_index, pt_correct, draws_index, len(classes))
+                 - _balanced_accuracy_many(y_index, sk_correct, draws_index, len(classes)))
+    else:
+        y_true, sk_pred, pt_pred = (a.astype(float) for a in (y_true, sk_pred, pt_pred))
+        full = np.arange(len(y_true))[None, :]
+        gap = float(_r2_many(y_true, pt_pred, full)[0] - _r2_many(y_true, sk_pred, full)[0])
+        draws = _r2_many(y_true, pt_pred, draws_index) - _r2_many(y_true, sk_pred, draws_index)
+    draws = draws[np.isfinite(draws)]
+    low, high = np.percentile(draws, [2.5, 97.5]) if len(draws) else (gap, gap)
+    return GapEstimate(gap=gap, low=float(low), high=float(high), draws=draws)

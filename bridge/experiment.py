@@ -1,0 +1,172 @@
+"""The one orchestrator: dataset + config -> Comparison.
+
+load -> problem -> split (same rows for both sides) -> preprocess (fitted on
+train only) -> scikit-learn and PyTorch -> metrics, curves, errors ->
+recommendation. The CLI and every page call ``run_comparison`` and nothing else
+to train.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from bridge import classical, evaluate
+from bridge.config import CompareConfig
+from bridge.data import Dataset
+from bridge.evidence import paired_gap
+from bridge.prepare import Prepared, prepare
+from bridge.recommend import Facts, recommend
+from bridge.training import EpochLog, NeuralEstimator
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A step of the run, for progress bars: ``fraction`` goes from 0 to 1."""
+
+    stage: str  # "prepare", "sklearn", "pytorch", "evaluate", "done"
+    fraction: float
+    message: str
+    epoch: EpochLog | None = None
+
+
+@dataclass
+class ModelResult:
+    """One model's test-split results; ``artifact`` is the fitted model (kept out of the JSON)."""
+
+    name: str
+    metrics: dict
+    fit_seconds: float
+    predict_seconds: float
+    parameters: int
+    predictions: np.ndarray
+    confidence: np.ndarray | None = None  # probability of the predicted class
+    artifact: object | None = None
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "metrics": self.metrics, "fit_seconds": round(self.fit_seconds, 4),
+                "predict_seconds": round(self.predict_seconds, 4), "parameters": self.parameters}
+
+
+@dataclass
+class Comparison:
+    """Everything one run measured; ``to_dict`` is the JSON report."""
+
+    dataset: dict
+    split: dict
+    models: dict[str, ModelResult]
+    curves: dict
+    errors: list[dict]
+    recommendation: dict
+    per_class: dict = field(default_factory=dict)
+    confusion: dict = field(default_factory=dict)
+    training: dict = field(default_factory=dict)
+    baseline_scores: dict = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    config: dict = field(default_factory=dict)
+    prepared: Prepared | None = None  # the arrays behind the numbers, for pages and exports
+
+    @property
+    def metric(self) -> str:
+        return evaluate.primary_metric(self.dataset["task"])
+
+    def to_dict(self) -> dict:
+        return {
+            "dataset": self.dataset,
+            "split": self.split,
+            "models": {key: result.to_dict() for key, result in self.models.items()},
+            "curves": self.curves,
+            "errors": self.errors,
+            "recommendation": self.recommendation,
+            "per_class": self.per_class,
+            "confusion": self.confusion,
+            "training": self.training,
+            "baseline_scores": self.baseline_scores,
+            "primary_metric": self.metric,
+            "notes": self.notes,
+            "config": self.config,
+        }
+
+
+def _test_result(name: str, model, fit_seconds: float, parameters: int, data: Prepared, X_test) -> ModelResult:
+    start = time.perf_counter()
+    pred, proba = classical.predict_with_proba(model, X_test, data.classes or None)
+    seconds = time.perf_counter() - start
+    metrics = evaluate.task_metrics(data.task, data.y_test, pred, proba, data.classes or None)
+    confidence = proba.max(axis=1) if proba is not None else None
+    return ModelResult(name, metrics, fit_seconds, seconds, parameters, np.asarray(pred), confidence, model)
+
+
+def run_comparison(dataset: Dataset, config: CompareConfig = CompareConfig(),
+                   on_progress: Callable[[Progress], object] | None = None) -> Comparison:
+    """Run both sides on the same split of ``dataset`` and weigh the results."""
+    report = on_progress or (lambda progress: None)
+    report(Progress("prepare", 0.02, "Preparing data and the split"))
+    data = prepare(dataset, config)
+    task, seed = data.task, config.seed
+
+    report(Progress("sklearn", 0.05, "Fitting scikit-learn baselines"))
+    dummy, dummy_seconds = classical.timed_fit(classical.make_dummy(task), data.X_train_flat, data.y_train)
+    chosen = classical.choose_baseline(task, config.baseline, data.X_train_flat, data.y_train, data.X_val_flat, data.y_val, seed)
+    report(Progress("sklearn", 0.2, "Scoring the baseline by training size"))
+    sk_curve = classical.learning_curve(chosen.model, task, data.X_train_flat, data.y_train, data.X_val_flat, data.y_val, seed)
+
+    network = config.network if config.network != "auto" else ("cnn" if dataset.kind == "images" else "mlp")
+    estimator = NeuralEstimator(task, network, config.mlp, config.cnn, config.train, seed)
+
+    def on_epoch(log: EpochLog):
+        fraction = 0.3 + 0.65 * log.epoch / log.epochs
+        return report(Progress("pytorch", fraction, f"PyTorch epoch {log.epoch}/{log.epochs}", log))
+
+    report(Progress("pytorch", 0.3, "Training the PyTorch network"))
+    start = time.perf_counter()
+    estimator.fit(data.X_train, data.y_train, data.X_val, data.y_val, on_epoch=on_epoch)
+    pt_seconds = time.perf_counter() - start
+
+    report(Progress("evaluate", 0.96, "Scoring both sides on the test split"))
+    models = {
+        "dummy": _test_result(classical.estimator_name(dummy), dummy, dummy_seconds, classical.count_parameters(dummy), data, data.X_test_flat),
+        "sklearn": _test_result(classical.estimator_name(chosen.model), chosen.model, chosen.fit_seconds,
+                                classical.count_parameters(chosen.model), data, data.X_test_flat),
+        "pytorch": _test_result(f"PyTorch {network.upper()}", estimator, pt_seconds, estimator.parameters_, data, data.X_test),
+    }
+    metric = evaluate.primary_metric(task)
+    gap = paired_gap(task, data.y_test, models["sklearn"].predictions, models["pytorch"].predictions, seed)
+    facts = Facts(task=task, kind=dataset.kind, metric=metric, dummy=models["dummy"].metrics[metric],
+                  sklearn=models["sklearn"].metrics[metric], pytorch=models["pytorch"].metrics[metric], gap=gap,
+                  sklearn_fit_seconds=chosen.fit_seconds, pytorch_fit_seconds=pt_seconds, sklearn_name=models["sklearn"].name,
+                  rows=data.rows, features=data.n_features, on_gpu=estimator.device_.type == "cuda")
+    recommendation = recommend(facts).to_dict()
+    recommendation["evidence"] = {"metric": metric, "gap": round(gap.gap, 4), "gap_low": round(gap.low, 4),
+                                  "gap_high": round(gap.high, 4)}
+
+    per_class, confusion = {}, {}
+    if task == "classification":
+        for side in ("sklearn", "pytorch"):
+            per_class[side] = evaluate.per_class_metrics(data.y_test, models[side].predictions, data.classes)
+        confusion = {"labels": data.classes, **{side: evaluate.confusion(data.y_test, models[side].predictions, data.classes)
+                                                for side in ("sklearn", "pytorch")}}
+    errors = evaluate.error_table(task, data.test_rows, data.y_test, models["sklearn"].predictions, models["pytorch"].predictions,
+                                  models["sklearn"].confidence, models["pytorch"].confidence, data.original)
+    report(Progress("done", 1.0, "Done"))
+    return Comparison(
+        dataset=data.describe(dataset),
+        split=data.split.sizes(),
+        models=models,
+        curves={"pytorch": [{"epoch": h.epoch, "train_loss": h.train_loss, "val_loss": h.val_loss, "val_score": h.val_score}
+                            for h in estimator.history_],
+                "sklearn": sk_curve},
+        errors=errors,
+        recommendation=recommendation,
+        per_class=per_class,
+        confusion=confusion,
+        training={"device": estimator.device_.type, "network": network, "epochs_run": len(estimator.history_),
+                  "best_epoch": estimator.best_epoch_, "stopped_early": estimator.stopped_early_},
+        baseline_scores={"chosen": chosen.name, "validation": chosen.val_scores},
+        notes=data.notes,
+        config=config.to_dict(),
+        prepared=data,
+    )

@@ -1,0 +1,66 @@
+"""One preprocessing pipeline and one split, shared by both sides.
+
+Fairness is the point: scikit-learn and PyTorch see the same rows and the
+same numeric matrix, built by a pipeline fitted on the training rows only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.compose import ColumnTransformer
+from sklearn.impute import SimpleImputer
+from sklearn.model_selection import train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+MAX_CATEGORIES = 30  # per column; rarer values share one "infrequent" column
+
+
+def build_preprocessor(numeric: list[str], categorical: list[str], train_rows: int) -> ColumnTransformer:
+    """Impute, scale numbers and one-hot categories; unseen or rare categories never break predict."""
+    min_frequency = max(2, int(0.005 * train_rows))
+    numeric_steps = make_pipeline(SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True), StandardScaler())
+    categorical_steps = make_pipeline(
+        SimpleImputer(strategy="constant", fill_value="(missing)", keep_empty_features=True),
+        OneHotEncoder(
+            handle_unknown="infrequent_if_exist",
+            min_frequency=min_frequency,
+            max_categories=MAX_CATEGORIES,
+            sparse_output=False,
+            dtype=np.float32,
+        ),
+    )
+    return ColumnTransformer(
+        [("numeric", numeric_steps, numeric), ("categorical", categorical_steps, categorical)],
+        sparse_threshold=0.0,
+        verbose_feature_names_out=False,
+    )
+
+
+@dataclass(frozen=True)
+class Split:
+    """Row positions of each part; both sides use exactly these rows."""
+
+    train: np.ndarray
+    val: np.ndarray
+    test: np.ndarray
+    stratified: bool = True
+
+    def sizes(self) -> dict[str, int]:
+        return {"train": len(self.train), "val": len(self.val), "test": len(self.test)}
+
+
+def split_rows(y: np.ndarray, task: str, seed: int, test_size: float = 0.2, val_size: float = 0.2) -> Split:
+    """Train / validation / test, stratified by class for classification, with a fixed seed."""
+    positions = np.arange(len(y))
+    stratified = task == "classification"
+    try:
+        rest, test = train_test_split(positions, test_size=test_size, random_state=seed, stratify=y if stratified else None)
+        train, val = train_test_split(rest, test_size=val_size, random_state=seed, stratify=y[rest] if stratified else None)
+    except ValueError:  # too few rows per class for every part to hold each class
+        stratified = False
+        rest, test = train_test_split(positions, test_size=test_size, random_state=seed)
+        train, val = train_test_split(rest, test_size=val_size, random_state=seed)
+    return Split(train=np.sort(train), val=np.sort(val), test=np.sort(test), stratified=stratified)

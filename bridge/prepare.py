@@ -1,0 +1,108 @@
+"""Turn a Dataset into the arrays both sides train on, split once.
+
+``Prepared`` holds two views of the same rows: ``X_*`` for the network
+(a feature matrix for tables, image tensors for images) and ``X_*_flat``
+for scikit-learn (the same matrix for tables; flattened, scaled pixels for
+images). The split and every fitted transform come from the training rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from sklearn.preprocessing import StandardScaler
+
+from bridge.config import CompareConfig
+from bridge.data import Dataset
+from bridge.errors import BridgeError
+from bridge.features import Split, build_preprocessor, split_rows
+from bridge.problem import make_problem
+
+
+@dataclass
+class Prepared:
+    task: str
+    target: str
+    classes: list[str]
+    split: Split
+    X_train: np.ndarray
+    X_val: np.ndarray
+    X_test: np.ndarray
+    X_train_flat: np.ndarray
+    X_val_flat: np.ndarray
+    X_test_flat: np.ndarray
+    y_train: np.ndarray
+    y_val: np.ndarray
+    y_test: np.ndarray
+    test_rows: np.ndarray  # dataset row labels of the test rows (CSV row numbers, 0-based)
+    original: pd.DataFrame  # the user's feature values (or file names), indexed by row label
+    feature_names: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    transform: object | None = None  # the fitted preprocessing, for exports
+
+    @property
+    def rows(self) -> int:
+        return len(self.y_train) + len(self.y_val) + len(self.y_test)
+
+    @property
+    def n_features(self) -> int:
+        return int(self.X_train_flat.shape[1])
+
+    def describe(self, dataset: Dataset) -> dict:
+        return {"name": dataset.name, "kind": dataset.kind, "rows": self.rows, "features": self.n_features,
+                "task": self.task, "target": self.target, "classes": self.classes}
+
+
+def _check_split(split: Split, task: str, y: np.ndarray, notes: list[str]) -> None:
+    if task == "classification" and not split.stratified:
+        notes.append("some classes are too small to appear in every part, so the split is not stratified")
+    if task == "classification" and len(np.unique(y[split.train])) < 2:
+        raise BridgeError("the training rows hold a single class; add rows of the other classes")
+
+
+def prepare_table(dataset: Dataset, config: CompareConfig) -> Prepared:
+    problem = make_problem(dataset.frame, config.target, config.task, dataset.default_target)
+    split = split_rows(problem.y, problem.task, config.seed, config.test_size, config.val_size)
+    notes = [*dataset.notes, *problem.notes]
+    _check_split(split, problem.task, problem.y, notes)
+    transform = build_preprocessor(problem.numeric, problem.categorical, len(split.train))
+    features = problem.features
+    X_train = transform.fit_transform(features.iloc[split.train]).astype(np.float32)
+    X_val = transform.transform(features.iloc[split.val]).astype(np.float32)
+    X_test = transform.transform(features.iloc[split.test]).astype(np.float32)
+    y = problem.y
+    return Prepared(
+        task=problem.task, target=problem.target, classes=problem.classes, split=split,
+        X_train=X_train, X_val=X_val, X_test=X_test, X_train_flat=X_train, X_val_flat=X_val, X_test_flat=X_test,
+        y_train=y[split.train], y_val=y[split.val], y_test=y[split.test],
+        test_rows=features.index.to_numpy()[split.test], original=problem.original,
+        feature_names=[str(n) for n in transform.get_feature_names_out()], notes=notes, transform=transform,
+    )
+
+
+def prepare_images(dataset: Dataset, config: CompareConfig) -> Prepared:
+    images = dataset.images
+    if config.task == "regression":
+        raise BridgeError("image folders are classification data (one folder per class); use --task classification or auto")
+    y = np.asarray(images.labels, dtype=object)
+    split = split_rows(y, "classification", config.seed, config.test_size, config.val_size)
+    notes = list(dataset.notes)
+    _check_split(split, "classification", y, notes)
+    flat = images.images.reshape(len(y), -1)
+    # The classical route: every pixel is a feature, scaled on the training images only.
+    scaler = StandardScaler().fit(flat[split.train])
+    flat_train, flat_val, flat_test = (scaler.transform(flat[rows]).astype(np.float32) for rows in (split.train, split.val, split.test))
+    return Prepared(
+        task="classification", target="class", classes=list(images.classes), split=split,
+        X_train=images.images[split.train], X_val=images.images[split.val], X_test=images.images[split.test],
+        X_train_flat=flat_train, X_val_flat=flat_val, X_test_flat=flat_test,
+        y_train=y[split.train], y_val=y[split.val], y_test=y[split.test],
+        test_rows=split.test, original=pd.DataFrame({"file": list(images.files)}),
+        feature_names=[f"pixel_{i}" for i in range(flat.shape[1])], notes=notes, transform=scaler,
+    )
+
+
+def prepare(dataset: Dataset, config: CompareConfig) -> Prepared:
+    return prepare_images(dataset, config) if dataset.kind == "images" else prepare_table(dataset, config)

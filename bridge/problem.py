@@ -1,0 +1,146 @@
+"""From a loaded table to a learning problem: target, task, usable features.
+
+Everything here is row-wise and fitted on nothing, so it can run before the
+split without leaking test rows into training (imputation and scaling, which
+do learn from data, live in ``features.py`` and see the training rows only).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from bridge.errors import BridgeError
+from bridge.task import TRUE_WORDS, ColumnPlan, detect_task, parse_dates, plan_columns, target_looks_like_id
+
+MIN_ROWS = 20
+MIN_PER_CLASS = 3  # one row each for train, validation and test
+
+
+@dataclass
+class TableProblem:
+    """Model-ready inputs (before imputation), the target, and what was done to get there."""
+
+    features: pd.DataFrame  # numeric columns (incl. date parts and booleans) and categorical text
+    y: np.ndarray  # class labels as strings, or floats for regression
+    original: pd.DataFrame  # the user's columns for the same rows, for the error table
+    task: str
+    target: str
+    plan: ColumnPlan
+    numeric: list[str] = field(default_factory=list)
+    categorical: list[str] = field(default_factory=list)
+    classes: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    rows_dropped: int = 0
+
+
+def resolve_target(frame: pd.DataFrame, target: str | None, default: str | None) -> str:
+    target = target or default or str(frame.columns[-1])
+    if target in frame.columns:
+        return target
+    folded = {str(c).lower(): c for c in frame.columns}
+    hint = f" (did you mean '{folded[target.lower()]}'?)" if target.lower() in folded else ""
+    shown = ", ".join(map(str, frame.columns[:8])) + (", ..." if len(frame.columns) > 8 else "")
+    raise BridgeError(f"no column '{target}'{hint}; pass --target with one of: {shown}")
+
+
+def _date_parts(series: pd.Series, name: str, notes: list[str]) -> pd.DataFrame:
+    """Dates become the parts that vary in this data (year, month, weekday, ...)."""
+    dates = parse_dates(series)
+    parts = pd.DataFrame(
+        {
+            f"{name}_year": dates.dt.year,
+            f"{name}_month": dates.dt.month,
+            f"{name}_day": dates.dt.day,
+            f"{name}_weekday": dates.dt.dayofweek,
+            f"{name}_hour": dates.dt.hour,
+        },
+        index=series.index,
+    ).astype("float64")
+    parts = parts.loc[:, parts.nunique() > 1]
+    if parts.empty:
+        notes.append(f"column '{name}': dates that never change were left out")
+    else:
+        kept = ", ".join(c.removeprefix(f"{name}_") for c in parts.columns)
+        notes.append(f"column '{name}': dates turned into numbers ({kept})")
+    return parts
+
+
+def _target_values(y: pd.Series, task: str) -> np.ndarray:
+    if task == "regression":
+        values = pd.to_numeric(y, errors="coerce")
+        if values.isna().any():
+            raise BridgeError(f"target '{y.name}' holds text, so it cannot be regressed; use --task classification")
+        return values.to_numpy(dtype="float64")
+    if pd.api.types.is_float_dtype(y) and np.all(y == np.round(y)):
+        y = y.astype("int64")  # 1.0 and 1 are the same class; show it as "1"
+    return y.astype(str).to_numpy(dtype=object)
+
+
+def make_problem(frame: pd.DataFrame, target: str | None = None, task: str = "auto", default_target: str | None = None) -> TableProblem:
+    """Pick the target, detect the task, and give every other column a role."""
+    if frame.shape[1] < 2:
+        raise BridgeError("the table has a single column; a model needs at least one feature column besides the target")
+    target = resolve_target(frame, target, default_target)
+    notes: list[str] = []
+    missing_target = frame[target].isna()
+    rows_dropped = int(missing_target.sum())
+    if rows_dropped:
+        notes.append(f"dropped {rows_dropped} row(s) with no value for the target '{target}'")
+    frame = frame.loc[~missing_target]
+    if task == "auto":
+        task = detect_task(frame[target]) if len(frame) else "classification"
+    elif task not in ("classification", "regression"):
+        raise BridgeError(f"unknown task '{task}'; use auto, classification or regression")
+    if task == "classification" and target_looks_like_id(frame[target]):
+        raise BridgeError(f"target '{target}' has a different value in almost every row, like an ID; choose another --target")
+    if task == "classification":
+        counts = frame[target].astype(str).value_counts()
+        rare = counts[counts < MIN_PER_CLASS]
+        if len(rare) and len(counts) - len(rare) >= 2:
+            frame = frame.loc[~frame[target].astype(str).isin(rare.index)]
+            rows_dropped += int(rare.sum())
+            notes.append(f"dropped {int(rare.sum())} row(s) of {len(rare)} class(es) with fewer than {MIN_PER_CLASS} rows")
+    if len(frame) < MIN_ROWS:
+        raise BridgeError(f"only {len(frame)} usable rows; Bridge needs at least {MIN_ROWS} rows with a target value")
+    y = _target_values(frame[target], task)
+    classes = sorted(set(y)) if task == "classification" else []
+    if task == "classification" and len(classes) < 2:
+        raise BridgeError(f"target '{target}' has a single class ({classes[0]}); choose a target with at least two classes")
+
+    plan = plan_columns(frame, target)
+    for column, reason in plan.dropped.items():
+        notes.append(f"column '{column}' left out: {reason}")
+    parts = [frame[plan.numeric].astype("float64")]
+    for column in plan.boolean:
+        words = frame[column].astype("string").str.strip().str.lower()
+        parts.append(words.isin(TRUE_WORDS).astype("float64").where(frame[column].notna()).rename(column).to_frame())
+    for column in plan.dates:
+        parts.append(_date_parts(frame[column], str(column), notes))
+    numeric = pd.concat(parts, axis=1) if parts else pd.DataFrame(index=frame.index)
+    categorical = frame[plan.categorical].astype(object).where(frame[plan.categorical].notna(), np.nan)
+    categorical = categorical.apply(lambda col: col.map(lambda v: v if v is np.nan else str(v).strip()))
+    features = pd.concat([numeric, categorical], axis=1)
+    if features.shape[1] == 0:
+        raise BridgeError("no usable feature columns are left (all were IDs, text or empty); add feature columns")
+    return TableProblem(
+        features=features,
+        y=y,
+        original=frame.drop(columns=[target]),
+        task=task,
+        target=target,
+        plan=plan,
+        numeric=list(numeric.columns),
+        categorical=list(categorical.columns),
+        classes=classes,
+        notes=notes,
+        rows_dropped=rows_dropped,
+    )
+
+
+def describe_target(problem: TableProblem) -> str:
+    if problem.task == "classification":
+        return f"{len(problem.classes)} classes"
+    return f"numeric, {float(np.min(problem.y)):.3g} to {float(np.max(problem.y)):.3g}"

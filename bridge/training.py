@@ -1,0 +1,211 @@
+"""The explicit PyTorch loop: forward, loss, backward, optimizer step.
+
+What scikit-learn hides inside ``fit()`` is spelled out here, in the shape of
+pytorch/examples' mnist: ``train_one_epoch`` and ``evaluate`` as small
+functions, the device resolved in one place, the best validation epoch kept
+as a checkpoint, early stopping, and a callback after every epoch.
+
+Data stays in memory as tensors: for tables that fit in RAM a DataLoader
+only adds per-batch Python overhead.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from bridge.config import CNNConfig, MLPConfig, TrainConfig
+from bridge.errors import BridgeError
+from bridge.evaluate import score
+from bridge.neural import build_network, count_parameters, model_args
+
+
+def resolve_device(preference: str = "auto") -> torch.device:
+    """CUDA when present (or asked for), else the CPU; the one place that decides."""
+    if preference == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if preference.startswith("cuda") and not torch.cuda.is_available():
+        raise BridgeError("--device cuda was asked for but no CUDA GPU is available; use --device auto or cpu")
+    return torch.device(preference)
+
+
+@dataclass(frozen=True)
+class EpochLog:
+    """What the progress callback sees after each epoch."""
+
+    epoch: int
+    epochs: int
+    train_loss: float
+    val_loss: float
+    val_score: float
+    seconds: float  # since fit started
+    best_epoch: int
+
+
+def make_optimizer(model: nn.Module, config: TrainConfig, device: torch.device) -> torch.optim.Optimizer:
+    # The fused kernel updates all parameters in one call instead of one per tensor.
+    try:
+        return torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay, fused=True)
+    except (RuntimeError, TypeError):
+        return torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+
+
+def train_one_epoch(model, X, y, loss_fn, optimizer, batch_size, generator, augment=None) -> float:
+    """One pass over the training rows in a fresh random order; returns the mean loss."""
+    model.train()
+    order = torch.randperm(len(X), generator=generator).to(X.device)
+    total = torch.zeros((), device=X.device)
+    for start in range(0, len(X), batch_size):
+        batch = order[start : start + batch_size]
+        inputs = X[batch] if augment is None else augment(X[batch])
+        outputs = model(inputs)  # forward
+        loss = loss_fn(outputs, y[batch])  # loss
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()  # backward: gradients of the loss for every weight
+        optimizer.step()  # optimizer step: move every weight against its gradient
+        total += loss.detach() * len(batch)  # stays on the device: no host sync per step
+    return float(total) / len(X)
+
+
+@torch.inference_mode()
+def evaluate(model, X, y, loss_fn, batch_size: int = 4096) -> tuple[float, torch.Tensor]:
+    """Mean loss and raw outputs, without dropout or gradient bookkeeping."""
+    model.eval()
+    outputs = torch.cat([model(X[i : i + batch_size]) for i in range(0, len(X), batch_size)])
+    return float(loss_fn(outputs, y)), outputs
+
+
+class NeuralEstimator:
+    """A PyTorch network with scikit-learn's manners: settings in ``__init__``, ``fit`` returns self.
+
+    Learned attributes end in ``_``: ``model_``, ``history_``, ``best_epoch_``,
+    ``device_``, ``classes_`` (classification) or ``y_mean_``/``y_std_`` (regression).
+    """
+
+    def __init__(self, task: str, network: str = "mlp", mlp: MLPConfig = MLPConfig(), cnn: CNNConfig = CNNConfig(),
+                 train: TrainConfig = TrainConfig(), seed: int = 0):
+        self.task, self.network, self.mlp, self.cnn, self.train, self.seed = task, network, mlp, cnn, train, seed
+
+    # -- data to tensors ------------------------------------------------------
+    def _inputs(self, X) -> torch.Tensor:
+        return torch.as_tensor(np.asarray(X, dtype=np.float32), device=self.device_)
+
+    def _targets(self, y) -> torch.Tensor:
+        if self.task == "classification":
+            index = {c: i for i, c in enumerate(self.classes_)}
+            return torch.as_tensor([index[v] for v in y], dtype=torch.long, device=self.device_)
+        scaled = (np.asarray(y, dtype=np.float64) - self.y_mean_) / self.y_std_
+        return torch.as_tensor(scaled, dtype=torch.float32, device=self.device_).unsqueeze(1)
+
+    def _score(self, outputs: torch.Tensor, y) -> float:
+        return score(self.task, y, self._decode(outputs))
+
+    def _decode(self, outputs: torch.Tensor) -> np.ndarray:
+        if self.task == "classification":
+            return np.asarray(self.classes_, dtype=object)[outputs.argmax(1).cpu().numpy()]
+        return outputs.squeeze(1).double().cpu().numpy() * self.y_std_ + self.y_mean_
+
+    # -- the loop ---------------------------------------------------------------
+    def fit(self, X, y, X_val, y_val, on_epoch: Callable[[EpochLog], object] | None = None, checkpoint_path=None):
+        """Train with early stopping on validation loss; keep the best epoch's weights.
+
+        ``on_epoch`` is called after every epoch; returning ``False`` stops training.
+        """
+        self.device_ = resolve_device(self.train.device)
+        torch.manual_seed(self.seed)
+        generator = torch.Generator().manual_seed(self.seed)
+        if self.task == "classification":
+            self.classes_ = sorted(set(np.asarray(y).tolist()))
+            loss_fn: nn.Module = nn.CrossEntropyLoss()
+            n_outputs = len(self.classes_)
+        else:
+            self.y_mean_ = float(np.mean(y))
+            self.y_std_ = float(np.std(y)) or 1.0  # networks train best on targets near unit scale
+            loss_fn, n_outputs = nn.MSELoss(), 1
+        kind = "cnn" if self.network == "cnn" else "mlp"
+        self.model_args_ = model_args(kind, tuple(np.shape(X)[1:]), n_outputs, self.cnn if kind == "cnn" else self.mlp)
+        self.model_ = build_network(self.model_args_).to(self.device_)
+        self.parameters_ = count_parameters(self.model_)
+        X_t, y_t, Xv_t, yv_t = self._inputs(X), self._targets(y), self._inputs(X_val), self._targets(y_val)
+        optimizer = make_optimizer(self.model_, self.train, self.device_)
+        augment = None
+        if kind == "cnn" and self.cnn.augment:
+            from bridge.cnn import augment_batch
+
+            augment = lambda batch: augment_batch(batch, generator=None)  # noqa: E731
+        self.history_, self.best_epoch_, best_loss, self.stopped_early_ = [], 0, float("inf"), False
+        best_state, start = None, time.perf_counter()
+        for epoch in range(1, self.train.epochs + 1):
+            train_loss = train_one_epoch(self.model_, X_t, y_t, loss_fn, optimizer, self.train.batch_size, generator, augment)
+            val_loss, val_outputs = evaluate(self.model_, Xv_t, yv_t, loss_fn)
+            if not np.isfinite(train_loss):
+                raise BridgeError(f"training diverged (loss became {train_loss}) at epoch {epoch}; lower the learning rate")
+            if val_loss < best_loss - 1e-6:
+                best_loss, self.best_epoch_ = val_loss, epoch
+                best_state = {k: v.detach().clone() for k, v in self.model_.state_dict().items()}
+                if checkpoint_path:
+                    self.best_state_ = best_state
+                    self.save_checkpoint(checkpoint_path)
+            log = EpochLog(epoch, self.train.epochs, train_loss, val_loss, self._score(val_outputs, y_val),
+                           time.perf_counter() - start, self.best_epoch_)
+            self.history_.append(log)
+            if on_epoch is not None and on_epoch(log) is False:
+                break
+            if self.train.patience and epoch - self.best_epoch_ >= self.train.patience:
+                self.stopped_early_ = True
+                break
+        self.best_state_ = best_state
+        self.model_.load_state_dict(best_state)
+        return self
+
+    # -- prediction -------------------------------------------------------------
+    def _outputs(self, X) -> torch.Tensor:
+        with torch.inference_mode():
+            self.model_.eval()
+            inputs = self._inputs(X)
+            return torch.cat([self.model_(inputs[i : i + 4096]) for i in range(0, len(inputs), 4096)])
+
+    def predict(self, X) -> np.ndarray:
+        return self._decode(self._outputs(X))
+
+    def predict_proba(self, X) -> np.ndarray:
+        if self.task != "classification":
+            raise AttributeError("predict_proba is only defined for classification")
+        return torch.softmax(self._outputs(X), dim=1).double().cpu().numpy()
+
+    # -- checkpoint -----------------------------------------------------------------
+    def save_checkpoint(self, path) -> None:
+        """Best weights plus everything needed to rebuild and use them, in plain types."""
+        torch.save(
+            {
+                "model_args": self.model_args_,
+                "state_dict": {k: v.cpu() for k, v in self.best_state_.items()},
+                "task": self.task,
+                "classes": list(getattr(self, "classes_", [])),
+                "y_mean": getattr(self, "y_mean_", 0.0),
+                "y_std": getattr(self, "y_std_", 1.0),
+                "train": asdict(self.train),
+                "best_epoch": self.best_epoch_,
+                "seed": self.seed,
+            },
+            path,
+        )
+
+    @classmethod
+    def load_checkpoint(cls, path, device: str = "cpu") -> NeuralEstimator:
+        """Rebuild a trained estimator from a checkpoint file; never unpickles code."""
+        data = torch.load(path, map_location="cpu", weights_only=True)
+        estimator = cls(task=data["task"], network=data["model_args"]["kind"], train=TrainConfig(**data["train"]), seed=data["seed"])
+        estimator.device_ = resolve_device(device)
+        estimator.model_args_ = data["model_args"]
+        estimator.model_ = build_network(data["model_args"]).to(estimator.device_)
+        estimator.model_.load_state_dict(data["state_dict"])
+        estimator.best_state_, estimator.best_epoch_ = data["state_dict"], data["best_epoch"]
+        estimator.parameters_ = count_parameters(estimator.model_)
+        estimator.classes_, estimator.y_mean_, estimator.y_std_ = data["classes"], data["y_mean"], data["y_std"]
+        return estimator
