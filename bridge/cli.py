@@ -57,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     commands.add_parser("datasets", help="list the built-in datasets")
     compare = commands.add_parser("compare", help="compare scikit-learn and PyTorch on DATA")
-    compare.add_argument("data", metavar="DATA", help="a CSV path or a built-in dataset name")
+    compare.add_argument("data", metavar="DATA", help="a CSV, an image folder or .zip of one, or a built-in dataset name")
     add = compare.add_argument
     add("--target", help="target column (default: the last column)")
     add("--task", choices=TASKS, default="auto", help="default: detected from the target")
@@ -71,6 +71,15 @@ def build_parser() -> argparse.ArgumentParser:
     add("--patience", type=_non_negative_int, default=TrainConfig.patience, help="early stopping; 0 turns it off")
     add("--weight-decay", type=float, default=TrainConfig.weight_decay)
     add("--device", default="auto", help="auto (CUDA when present), cpu or cuda")
+    add("--network", choices=["auto", "mlp", "cnn"], default="auto", help="auto: MLP for tables, CNN for images")
+    add("--blocks", type=_positive_int, default=CNNConfig.blocks, help="CNN conv blocks")
+    add("--channels", type=_positive_int, default=CNNConfig.channels, help="CNN channels of the first block (doubling)")
+    add("--kernel-size", type=_positive_int, default=CNNConfig.kernel_size, help="CNN kernel size (odd)")
+    add("--pooling", choices=["max", "avg"], default=CNNConfig.pooling)
+    add("--cnn-dropout", type=_fraction, default=CNNConfig.dropout)
+    add("--no-batch-norm", action="store_true", help="CNN without batch normalisation")
+    add("--augment", action="store_true", help="CNN training with small random shifts")
+    add("--image-size", type=_positive_int, help="resize images to this square size (default: from the data, at most 64)")
     add("--seed", type=int, default=0)
     add("--json", metavar="OUT", help="write the full JSON report to OUT")
     add("--checkpoint", metavar="PT", help="save the best PyTorch epoch (weights + config) to PT")
@@ -84,7 +93,9 @@ def config_from_args(args: argparse.Namespace) -> CompareConfig:
         task=args.task,
         baseline=args.baseline,
         mlp=MLPConfig(hidden_layers=args.hidden_layers, width=args.width, dropout=args.dropout),
-        cnn=CNNConfig(),
+        network=args.network,
+        cnn=CNNConfig(blocks=args.blocks, channels=args.channels, kernel_size=args.kernel_size, pooling=args.pooling,
+                      dropout=args.cnn_dropout, batch_norm=not args.no_batch_norm, augment=args.augment),
         train=TrainConfig(lr=args.lr, epochs=args.epochs, batch_size=args.batch_size, patience=args.patience,
                           weight_decay=args.weight_decay, device=args.device),
         seed=args.seed,
@@ -95,11 +106,15 @@ def cmd_datasets() -> None:
     from bridge.data import BUILTINS, load_builtin
     from bridge.problem import make_problem
 
-    print(f"{'name':<16} {'rows':>6} {'columns':>8}  {'task':<15} {'target':<18} description")
+    print(f"{'name':<16} {'kind':<7} {'rows':>6} {'columns':>8}  {'task':<15} {'target':<18} description")
     for name, entry in BUILTINS.items():
         dataset = load_builtin(name)
-        problem = make_problem(dataset.frame, None, "auto", entry.target)
-        print(f"{name:<16} {dataset.rows:>6} {len(dataset.columns):>8}  {problem.task:<15} {entry.target:<18} {entry.description}")
+        if dataset.kind == "images":
+            shape = "x".join(map(str, dataset.images.images.shape[1:]))
+            task, columns = "classification", shape
+        else:
+            task, columns = make_problem(dataset.frame, None, "auto", entry.target).task, str(len(dataset.columns))
+        print(f"{name:<16} {dataset.kind:<7} {dataset.rows:>6} {columns:>8}  {task:<15} {entry.target:<18} {entry.description}")
 
 
 def cmd_compare(args: argparse.Namespace) -> None:
@@ -108,7 +123,7 @@ def cmd_compare(args: argparse.Namespace) -> None:
     from bridge.report import summary, write_json
 
     config = config_from_args(args)
-    dataset = load_dataset(args.data)
+    dataset = load_dataset(args.data, image_size=args.image_size)
 
     def progress(step):
         if args.quiet:

@@ -51,7 +51,7 @@ def _sklearn_table(loader: Callable, target: str, label_names: bool = True) -> p
 
 @dataclass(frozen=True)
 class BuiltIn:
-    load: Callable[[], pd.DataFrame]
+    load: Callable[[], object]  # a DataFrame for tables, an ImageData for images
     target: str
     description: str
     kind: str = "table"
@@ -59,6 +59,24 @@ class BuiltIn:
 
 def _csv(name: str) -> Callable[[], pd.DataFrame]:
     return lambda: parse_csv(DATA_DIR / name)[0]
+
+
+def _digit_images():
+    from bridge.images import images_from_digits
+
+    return images_from_digits()
+
+
+def _moved_digits():
+    from bridge.synthetic import moved_digits
+
+    return moved_digits()
+
+
+def _sample_images():
+    from bridge.images import load_images
+
+    return load_images(DATA_DIR / "sample_images")
 
 
 BUILTINS: dict[str, BuiltIn] = {
@@ -82,7 +100,11 @@ BUILTINS: dict[str, BuiltIn] = {
     "penguins": BuiltIn(_csv("penguins.csv"), "species", "Palmer penguins, 3 species, with missing values (data/)"),
     "cars": BuiltIn(_csv("cars.csv"), "Miles_per_Gallon", "1970s-80s cars: fuel use from specs, a date column (data/)"),
     "seattle_weather": BuiltIn(_csv("seattle_weather.csv"), "weather", "Daily Seattle weather 2012-2015, 5 kinds (data/)"),
+    "digits_images": BuiltIn(_digit_images, "class", "Handwritten digits as 8x8 images (scikit-learn)", kind="images"),
+    "digits_moved": BuiltIn(_moved_digits, "class", "The digits at random spots on a 24x24 canvas: where pixels fail", kind="images"),
+    "shapes": BuiltIn(_sample_images, "class", "Small drawn shapes: the image-folder layout to copy (data/)", kind="images"),
 }
+ZIP_MAGIC = b"PK\x03\x04"
 
 
 def builtin_names() -> list[str]:
@@ -94,7 +116,34 @@ def load_builtin(name: str) -> Dataset:
         entry = BUILTINS[name]
     except KeyError:
         raise BridgeError(f"no built-in dataset '{name}'; choose one of: {', '.join(BUILTINS)}") from None
+    if entry.kind == "images":
+        return _image_dataset(entry.load(), name, entry.description)
     return Dataset(name=name, kind=entry.kind, frame=entry.load(), default_target=entry.target, description=entry.description)
+
+
+def _image_dataset(images, name: str, description: str = "") -> Dataset:
+    notes = list(images.notes)
+    if images.ignored:
+        notes.append(f"ignored {images.ignored} file(s) that are not images")
+    if images.skipped:
+        named = ", ".join(item["file"] for item in images.skipped[:5]) + (", ..." if len(images.skipped) > 5 else "")
+        notes.append(f"skipped {len(images.skipped)} image(s) that could not be read: {named}")
+    return Dataset(name=name, kind="images", images=images, default_target="class", notes=notes, description=description)
+
+
+def load_image_folder(source: str | os.PathLike | bytes, name: str | None = None, image_size: int | None = None) -> Dataset:
+    """A folder of images, one subfolder per class, as a directory, a .zip file or zip bytes."""
+    from bridge.images import load_images
+
+    label = name or ("uploaded.zip" if isinstance(source, bytes) else os.path.basename(os.path.normpath(source)))
+    return _image_dataset(load_images(source, image_size=image_size), label)
+
+
+def _is_zip(source: str | os.PathLike | bytes) -> bool:
+    if isinstance(source, bytes):
+        return source.startswith(ZIP_MAGIC)
+    with open(source, "rb") as handle:
+        return handle.read(4) == ZIP_MAGIC
 
 
 def load_csv(source: str | os.PathLike | bytes, name: str | None = None) -> Dataset:
@@ -103,12 +152,17 @@ def load_csv(source: str | os.PathLike | bytes, name: str | None = None) -> Data
     return Dataset(name=name or file_name, kind="table", frame=frame, default_target=str(frame.columns[-1]), notes=notes)
 
 
-def load_dataset(source: str | os.PathLike | bytes, name: str | None = None) -> Dataset:
-    """Load a built-in by name, or a CSV file, from a path or bytes."""
+def load_dataset(source: str | os.PathLike | bytes, name: str | None = None, image_size: int | None = None) -> Dataset:
+    """Load a built-in by name, an image folder or zip, or a CSV, from a path or bytes.
+
+    Files are judged by their content, not their name: zip bytes are an image folder.
+    """
     if isinstance(source, (str, os.PathLike)) and str(source) in BUILTINS:
         return load_builtin(str(source))
     if isinstance(source, (str, os.PathLike)) and not os.path.exists(source):
-        raise BridgeError(
-            f"'{source}' is neither a file nor a built-in dataset; give a CSV path or one of: {', '.join(BUILTINS)}"
-        )
+        raise BridgeError(f"'{source}' is neither a file nor a built-in dataset; give a CSV path or one of: {', '.join(BUILTINS)}")
+    if not isinstance(source, bytes) and os.path.isdir(source):
+        return load_image_folder(source, name, image_size)
+    if _is_zip(source):
+        return load_image_folder(source, name, image_size)
     return load_csv(source, name)

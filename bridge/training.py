@@ -60,7 +60,9 @@ def train_one_epoch(model, X, y, loss_fn, optimizer, batch_size, generator, augm
     model.train()
     order = torch.randperm(len(X), generator=generator).to(X.device)
     total = torch.zeros((), device=X.device)
-    for start in range(0, len(X), batch_size):
+    # A last batch of one row is dropped: batch norm cannot normalise a single value.
+    stop = len(X) - 1 if len(X) % batch_size == 1 and len(X) > 1 else len(X)
+    for start in range(0, stop, batch_size):
         batch = order[start : start + batch_size]
         inputs = X[batch] if augment is None else augment(X[batch])
         outputs = model(inputs)  # forward
@@ -69,7 +71,7 @@ def train_one_epoch(model, X, y, loss_fn, optimizer, batch_size, generator, augm
         loss.backward()  # backward: gradients of the loss for every weight
         optimizer.step()  # optimizer step: move every weight against its gradient
         total += loss.detach() * len(batch)  # stays on the device: no host sync per step
-    return float(total) / len(X)
+    return float(total) / stop
 
 
 @torch.inference_mode()
@@ -137,7 +139,7 @@ class NeuralEstimator:
         if kind == "cnn" and self.cnn.augment:
             from bridge.cnn import augment_batch
 
-            augment = lambda batch: augment_batch(batch, generator=None)  # noqa: E731
+            augment = lambda batch: augment_batch(batch, generator=generator)  # noqa: E731
         self.history_, self.best_epoch_, best_loss, self.stopped_early_ = [], 0, float("inf"), False
         best_state, start = None, time.perf_counter()
         for epoch in range(1, self.train.epochs + 1):
