@@ -81,10 +81,12 @@ def _plain(value):
     return value if isinstance(value, (int, str, bool)) or value is None else str(value)
 
 
-def error_table(task: str, rows, y_true, sk_pred, pt_pred, sk_conf=None, pt_conf=None, features: pd.DataFrame | None = None) -> list[dict]:
+def error_table(task: str, rows, y_true, sk_pred, pt_pred, sk_conf=None, pt_conf=None, features: pd.DataFrame | None = None,
+                feature_prefix: str = "feature: ") -> list[dict]:
     """Test rows worth a look: any side wrong (classification) or the largest residuals (regression).
 
-    ``rows`` are the dataset row numbers; confidence is the probability each side gave its own answer.
+    ``rows`` are the dataset row numbers; confidence is the probability each side gave its own answer;
+    ``features`` (indexed by row) adds the user's own values, or an image's file name, to each row.
     Classification rows come most confident mistakes first; regression rows largest miss first.
     """
     y_true, sk_pred, pt_pred = map(np.asarray, (y_true, sk_pred, pt_pred))
@@ -106,6 +108,6 @@ def error_table(task: str, rows, y_true, sk_pred, pt_pred, sk_conf=None, pt_conf
     table = table.head(ERROR_ROWS)
     if features is not None:
         shown = features.iloc[:, :ERROR_FEATURES]
-        extra = shown.loc[table["row"].to_numpy()].reset_index(drop=True).add_prefix("feature: ")
+        extra = shown.loc[table["row"].to_numpy()].reset_index(drop=True).add_prefix(feature_prefix)
         table = pd.concat([table.reset_index(drop=True), extra], axis=1)
     return [{key: _plain(value) for key, value in record.items()} for record in table.to_dict(orient="records")]

@@ -150,7 +150,8 @@ def run_comparison(dataset: Dataset, config: CompareConfig = CompareConfig(),
         confusion = {"labels": data.classes, **{side: evaluate.confusion(data.y_test, models[side].predictions, data.classes)
                                                 for side in ("sklearn", "pytorch")}}
     errors = evaluate.error_table(task, data.test_rows, data.y_test, models["sklearn"].predictions, models["pytorch"].predictions,
-                                  models["sklearn"].confidence, models["pytorch"].confidence, data.original)
+                                  models["sklearn"].confidence, models["pytorch"].confidence, data.original,
+                                  feature_prefix="" if dataset.kind == "images" else "feature: ")
     report(Progress("done", 1.0, "Done"))
     return Comparison(
         dataset=data.describe(dataset),
