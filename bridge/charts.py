@@ -1,0 +1,85 @@
+"""Altair charts for the screens, built from the long-form tables in views.py.
+
+Altair is a chart grammar, not a UI toolkit, so these stay in the core and
+are tested without streamlit.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+SPLIT_COLORS = alt.Scale(domain=["train", "validation", "test"], range=["#4c78a8", "#f58518", "#54a24b"])
+CELL_SELECTION = "cell"  # the name the Compare and Errors pages read a clicked confusion cell from
+
+
+def loss_chart(long: pd.DataFrame, best_epoch: int | None = None) -> alt.Chart:
+    """Train and validation loss per epoch; a rule marks the epoch that was kept."""
+    lines = alt.Chart(long).mark_line(point=True).encode(
+        x=alt.X("epoch:Q", title="epoch", axis=alt.Axis(tickMinStep=1)),
+        y=alt.Y("loss:Q", title="loss", scale=alt.Scale(zero=False)),
+        color=alt.Color("split:N", scale=SPLIT_COLORS, title=None),
+        tooltip=["epoch", "split", alt.Tooltip("loss:Q", format=".4f")],
+    )
+    if best_epoch:
+        rule = alt.Chart(pd.DataFrame({"epoch": [best_epoch]})).mark_rule(strokeDash=[4, 4], color="gray").encode(
+            x="epoch:Q", tooltip=[alt.Tooltip("epoch:Q", title="best epoch (kept)")])
+        return (lines + rule).properties(title="PyTorch: loss per epoch", height=260)
+    return lines.properties(title="PyTorch: loss per epoch", height=260)
+
+
+def size_chart(long: pd.DataFrame, metric: str) -> alt.Chart:
+    """The baseline's score as the training set grows: a flat validation line means more rows won't help it."""
+    return alt.Chart(long).mark_line(point=True).encode(
+        x=alt.X("train_size:Q", title="training rows"),
+        y=alt.Y("score:Q", title=metric, scale=alt.Scale(zero=False)),
+        color=alt.Color("split:N", scale=SPLIT_COLORS, title=None),
+        tooltip=["train_size", "split", alt.Tooltip("score:Q", format=".3f")],
+    ).properties(title=f"scikit-learn: {metric} by training size", height=260)
+
+
+def confusion_chart(long: pd.DataFrame, title: str) -> alt.Chart:
+    """A heatmap of true against predicted class; clicking a cell selects it (rows = truth)."""
+    select = alt.selection_point(name=CELL_SELECTION, fields=["true", "predicted"], on="click")
+    base = alt.Chart(long).encode(
+        x=alt.X("predicted:N", title="predicted"),
+        y=alt.Y("true:N", title="true"),
+    )
+    cells = base.mark_rect().encode(
+        color=alt.Color("rows:Q", scale=alt.Scale(scheme="blues"), legend=None),
+        opacity=alt.condition(select, alt.value(1.0), alt.value(0.6)),
+        tooltip=["true", "predicted", "rows"],
+    ).add_params(select)
+    labels = base.mark_text(fontSize=12).encode(
+        text="rows:Q",
+        color=alt.condition(alt.datum.rows > (long["rows"].max() / 2 if len(long) else 0), alt.value("white"), alt.value("black")),
+    )
+    side = max(160, min(420, 36 * max(1, long["true"].nunique())))
+    return (cells + labels).properties(title=title, width=side, height=side)
+
+
+def balance_chart(frame: pd.DataFrame) -> alt.Chart:
+    """Rows per class, or a histogram of a numeric target."""
+    if "class" in frame:
+        return alt.Chart(frame).mark_bar().encode(
+            x=alt.X("rows:Q", title="rows"), y=alt.Y("class:N", sort="-x", title=None), tooltip=["class", "rows"],
+        ).properties(title="Rows per class", height=max(80, 22 * len(frame)))
+    return alt.Chart(frame).mark_bar().encode(
+        x=alt.X("value:Q", bin=alt.Bin(maxbins=30), title="target"), y=alt.Y("count():Q", title="rows"),
+    ).properties(title="Target values", height=200)
+
+
+def split_chart(sizes: dict[str, int]) -> alt.Chart:
+    """One bar cut into train / validation / test, with the row counts written on it."""
+    frame = pd.DataFrame({"part": ["train", "validation", "test"], "rows": [sizes["train"], sizes["val"], sizes["test"]],
+                          "order": [0, 1, 2]})
+    frame["label"] = frame["part"] + " " + frame["rows"].astype(str)
+    frame["end"] = frame["rows"].cumsum()
+    frame["start"] = frame["end"] - frame["rows"]
+    frame["middle"] = frame["start"] + frame["rows"] / 2
+    bar = alt.Chart(frame).mark_bar().encode(
+        x=alt.X("start:Q", axis=None, scale=alt.Scale(domain=[0, int(frame["end"].iloc[-1])])), x2="end:Q",
+        color=alt.Color("part:N", scale=SPLIT_COLORS, legend=None), tooltip=["part", "rows"],
+    )
+    text = alt.Chart(frame).mark_text(color="white", fontWeight="bold").encode(x="middle:Q", text="label:N")
+    return (bar + text).properties(height=44)

@@ -1,0 +1,40 @@
+"""The bridge note: five lines that connect scikit-learn to PyTorch, filled in with one run's numbers."""
+
+from __future__ import annotations
+
+from bridge.experiment import Comparison
+from bridge.recommend import seconds
+
+
+def bridge_note(comparison: Comparison) -> list[tuple[str, str]]:
+    """(heading, line) pairs: old skill, same skeleton, new capability, new control, next action."""
+    c = comparison
+    metric = c.metric
+    sk, pt = c.models["sklearn"], c.models["pytorch"]
+    split, training, config = c.split, c.training, c.config
+    images = c.dataset["kind"] == "images"
+    network = training["network"].upper()
+    if training["network"] == "cnn":
+        cnn = config["cnn"]
+        learned = (f"{cnn['blocks']} convolution block(s) of {cnn['kernel_size']}x{cnn['kernel_size']} filters learn their own "
+                   f"features (edges, strokes, then parts) wherever they sit in the image")
+    else:
+        mlp = config["mlp"]
+        learned = (f"{mlp['hidden_layers']} hidden layer(s) of {mlp['width']} units learn a new representation of the "
+                   f"{c.dataset['features']} inputs before the last layer decides")
+    baseline_sees = "fixed pixel positions" if images else "the features as given"
+    train = config["train"]
+    stop = f"stopped early after {training['epochs_run']}" if training["stopped_early"] else f"ran all {training['epochs_run']}"
+    return [
+        ("Old skill", f"{sk.name}().fit(X, y) then predict(X): {sk.metrics[metric]:.3f} {metric} here, fitted in "
+                      f"{seconds(sk.fit_seconds)} on {baseline_sees}."),
+        ("Same skeleton", f"data -> model -> loss/metric -> improvement -> error analysis: both sides got the same "
+                          f"{split['train']} training rows, picked settings on the same {split['val']} validation rows and "
+                          f"were scored once on the same {split['test']} test rows."),
+        ("New capability", f"In the PyTorch {network}, {learned}: {pt.metrics[metric]:.3f} {metric} "
+                           f"({pt.metrics[metric] - sk.metrics[metric]:+.3f} against scikit-learn), with {pt.parameters:,} weights."),
+        ("New control", f"You wrote what fit() hides: forward pass, loss, backward pass and an Adam step at learning rate "
+                        f"{train['lr']:g} on batches of {train['batch_size']}, on the {training['device'].upper()}; the loop "
+                        f"{stop} of {train['epochs']} epochs and kept the checkpoint of epoch {training['best_epoch']}."),
+        ("Next action", c.recommendation.get("next_action") or "Read the Recommendation page."),
+    ]

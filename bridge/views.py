@@ -1,0 +1,138 @@
+"""Tables the screens show, computed from a Dataset or a Comparison.
+
+Pure pandas, no streamlit: the pages only lay these out, and tests check
+them directly.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from bridge.data import Dataset
+from bridge.experiment import Comparison
+from bridge.features import split_rows
+from bridge.problem import make_problem
+from bridge.task import plan_columns
+
+SIDE_LABELS = {"dummy": "Dummy floor", "sklearn": "scikit-learn", "pytorch": "PyTorch"}
+
+
+def column_summary(dataset: Dataset, target: str) -> pd.DataFrame:
+    """One row per column: its type as read, the role Bridge gives it, and missing values."""
+    frame = dataset.frame
+    plan = plan_columns(frame, target)
+    roles = {**{c: "numeric" for c in plan.numeric}, **{c: "category" for c in plan.categorical},
+             **{c: "yes/no" for c in plan.boolean}, **{c: "date" for c in plan.dates},
+             **{c: f"left out: {why}" for c, why in plan.dropped.items()}, target: "target"}
+    return pd.DataFrame({
+        "column": [str(c) for c in frame.columns],
+        "type": [str(frame[c].dtype) for c in frame.columns],
+        "role": [roles[c] for c in frame.columns],
+        "missing": [int(frame[c].isna().sum()) for c in frame.columns],
+        "distinct": [int(frame[c].nunique()) for c in frame.columns],
+    })
+
+
+def target_balance(dataset: Dataset, target: str | None = None, task: str = "auto") -> tuple[str, pd.DataFrame]:
+    """The detected task and the class counts (classification) or the target values (regression)."""
+    if dataset.kind == "images":
+        labels, counts = np.unique(dataset.images.labels, return_counts=True)
+        return "classification", pd.DataFrame({"class": labels.astype(str), "rows": counts})
+    problem = make_problem(dataset.frame, target, task, dataset.default_target)
+    if problem.task == "classification":
+        labels, counts = np.unique(problem.y, return_counts=True)
+        return problem.task, pd.DataFrame({"class": labels.astype(str), "rows": counts})
+    return problem.task, pd.DataFrame({"value": problem.y})
+
+
+def metrics_table(comparison: Comparison) -> pd.DataFrame:
+    """Metrics and costs, one numeric column per model (named with its estimator), plus PyTorch's lead."""
+    columns = {}
+    for key, model in comparison.models.items():
+        columns[f"{SIDE_LABELS[key]}: {model.name}"] = {**model.metrics, "fit seconds": model.fit_seconds,
+                                                        "predict seconds": model.predict_seconds, "parameters": float(model.parameters)}
+    table = pd.DataFrame(columns)
+    table["PyTorch - scikit-learn"] = table.iloc[:, 2] - table.iloc[:, 1]
+    return table
+
+
+def loss_curve(comparison: Comparison) -> pd.DataFrame:
+    """PyTorch's per-epoch losses in long form: epoch, split, loss."""
+    frame = pd.DataFrame(comparison.curves["pytorch"])
+    if frame.empty:
+        return pd.DataFrame(columns=["epoch", "split", "loss"])
+    long = frame.melt(id_vars="epoch", value_vars=["train_loss", "val_loss"], var_name="split", value_name="loss")
+    long["split"] = long["split"].map({"train_loss": "train", "val_loss": "validation"})
+    return long
+
+
+def size_curve(comparison: Comparison) -> pd.DataFrame:
+    """The scikit-learn baseline's score against training-set size, in long form."""
+    frame = pd.DataFrame(comparison.curves["sklearn"])
+    if frame.empty:
+        return pd.DataFrame(columns=["train_size", "split", "score"])
+    long = frame.melt(id_vars="train_size", value_vars=["train_score", "val_score"], var_name="split", value_name="score")
+    long["split"] = long["split"].map({"train_score": "train", "val_score": "validation"})
+    return long
+
+
+def confusion_frame(comparison: Comparison, side: str) -> pd.DataFrame:
+    """Long form of one side's confusion matrix: true, predicted, rows."""
+    labels = comparison.confusion.get("labels", [])
+    matrix = comparison.confusion.get(side, [])
+    return pd.DataFrame([{"true": t, "predicted": p, "rows": matrix[i][j]}
+                         for i, t in enumerate(labels) for j, p in enumerate(labels)])
+
+
+ERROR_FILTERS = ("any side wrong", "the two sides disagree", "scikit-learn wrong", "PyTorch wrong", "both wrong", "every test row")
+
+
+def filter_predictions(comparison: Comparison, which: str = "any side wrong", true_class: str | None = None,
+                       cell: tuple[str, str, str] | None = None) -> pd.DataFrame:
+    """Test rows for the error table, most confident mistakes first.
+
+    ``cell`` = (side, true, predicted) opens exactly the rows of one confusion-matrix cell
+    (then ``which`` is ignored, since a diagonal cell holds rows that side got right).
+    """
+    table = comparison.predictions_frame()
+    if comparison.dataset["task"] != "classification":
+        return table
+    if cell:
+        side, truth, predicted = cell
+        table = table[(table["true"].astype(str) == str(truth)) & (table[side].astype(str) == str(predicted))]
+    else:
+        masks = {
+            "any side wrong": ~(table["sklearn_correct"] & table["pytorch_correct"]),
+            "the two sides disagree": ~table["agree"],
+            "scikit-learn wrong": ~table["sklearn_correct"],
+            "PyTorch wrong": ~table["pytorch_correct"],
+            "both wrong": ~table["sklearn_correct"] & ~table["pytorch_correct"],
+        }
+        if which in masks:
+            table = table[masks[which]]
+    if true_class:
+        table = table[table["true"].astype(str) == str(true_class)]
+    return table.reset_index(drop=True)
+
+
+def per_class_table(comparison: Comparison) -> pd.DataFrame:
+    """Per-class precision, recall and F1 of both sides, side by side."""
+    if not comparison.per_class:
+        return pd.DataFrame()
+    parts = []
+    for side in ("sklearn", "pytorch"):
+        frame = pd.DataFrame(comparison.per_class[side]).set_index("class")
+        parts.append(frame.add_prefix(f"{SIDE_LABELS[side]} ").drop(columns=f"{SIDE_LABELS[side]} support"))
+    support = pd.DataFrame(comparison.per_class["sklearn"]).set_index("class")["support"]
+    return pd.concat([support, *parts], axis=1).reset_index()
+
+
+def split_preview(dataset: Dataset, config) -> dict[str, int]:
+    """The row counts a run with ``config`` will use, before anything trains."""
+    if dataset.kind == "images":
+        y, task = np.asarray(dataset.images.labels, dtype=object), "classification"
+    else:
+        problem = make_problem(dataset.frame, config.target, config.task, dataset.default_target)
+        y, task = problem.y, problem.task
+    return split_rows(y, task, config.seed, config.test_size, config.val_size).sizes()

@@ -1,0 +1,1 @@
+"""The screens of the Bridge app; app.py navigates between them."""

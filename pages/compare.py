@@ -1,0 +1,57 @@
+"""Compare: the two sides' test scores, learning curves, confusion matrices and costs, side by side."""
+
+import streamlit as st
+
+from bridge import charts, views
+from bridge.charts import CELL_SELECTION
+from pages.common import CELL, PAGES, need_comparison
+
+SIDES = {"sklearn": "scikit-learn", "pytorch": "PyTorch"}
+
+
+def open_cell(side: str, event) -> None:
+    """A click on a confusion cell opens exactly those test rows on the Errors page."""
+    picked = (event or {}).get("selection", {}).get(CELL_SELECTION) or []
+    if picked:
+        st.session_state[CELL] = (side, str(picked[0]["true"]), str(picked[0]["predicted"]))
+        st.switch_page(PAGES["errors"])
+
+
+st.title("Compare")
+comparison = need_comparison()
+metric = comparison.metric
+models = comparison.models
+dummy, sk, pt = (models[k].metrics[metric] for k in ("dummy", "sklearn", "pytorch"))
+
+st.caption(f"Test split: {comparison.split['test']} rows that neither side saw while learning. Main score: **{metric}**.")
+c1, c2, c3 = st.columns(3)
+c1.metric(f"Dummy floor: {models['dummy'].name}", f"{dummy:.3f}", help="Predicts the most likely answer whatever the input")
+c2.metric(f"scikit-learn: {models['sklearn'].name}", f"{sk:.3f}", f"{sk - dummy:+.3f} vs Dummy")
+c3.metric(f"PyTorch: {models['pytorch'].name}", f"{pt:.3f}", f"{pt - sk:+.3f} vs scikit-learn ({pt - dummy:+.3f} vs Dummy)")
+
+table = views.metrics_table(comparison)
+st.dataframe(table, width="stretch")
+
+st.subheader("Learning curves")
+left, right = st.columns(2)
+left.altair_chart(charts.loss_chart(views.loss_curve(comparison), comparison.training["best_epoch"]), width="stretch")
+left.caption("Validation loss rising while train loss falls is overfitting; the dashed line marks the epoch that was kept.")
+right.altair_chart(charts.size_chart(views.size_curve(comparison), metric), width="stretch")
+right.caption("A validation line still climbing at the right says more rows would help the baseline.")
+
+if comparison.confusion:
+    st.subheader("Confusion matrices")
+    st.caption("Rows are the true class, columns the prediction. Click a cell to open exactly those test rows on Errors.")
+    columns = st.columns(2)
+    for column, (side, label) in zip(columns, SIDES.items()):
+        with column:
+            event = st.altair_chart(charts.confusion_chart(views.confusion_frame(comparison, side), label),
+                                    on_select="rerun", key=f"confusion-{side}")
+            open_cell(side, event)
+
+st.subheader("Cost")
+cost = table.loc[["fit seconds", "predict seconds", "parameters"]]
+st.dataframe(cost, width="stretch")
+training = comparison.training
+st.caption(f"PyTorch trained on the {training['device'].upper()} for {training['epochs_run']} epochs "
+           f"(best epoch {training['best_epoch']}{', stopped early' if training['stopped_early'] else ''}).")

@@ -1,0 +1,53 @@
+"""Errors: the test rows the models got wrong, filtered and sorted, with thumbnails for images."""
+
+import numpy as np
+import streamlit as st
+
+from bridge import views
+from bridge.thumbnails import data_uri
+from pages.common import CELL, need_comparison
+
+MAX_THUMBNAILS = 300  # images drawn into the table; the rest of the rows still show without one
+
+st.title("Errors")
+comparison = need_comparison()
+classification = comparison.dataset["task"] == "classification"
+images = comparison.dataset["kind"] == "images"
+cell = st.session_state.get(CELL)
+
+if not classification:
+    st.caption("Regression: every test row, largest miss first (error = prediction - truth).")
+    table = views.filter_predictions(comparison)
+else:
+    if cell:
+        side, truth, predicted = cell
+        who = "scikit-learn" if side == "sklearn" else "PyTorch"
+        st.info(f"Confusion cell: true **{truth}**, {who} predicted **{predicted}**.")
+        if st.button("Show all errors again"):
+            st.session_state.pop(CELL)
+            st.rerun()
+    left, right = st.columns([2, 1])
+    which = left.radio("Show", views.ERROR_FILTERS, horizontal=True, disabled=bool(cell))
+    true_class = right.selectbox("True class", ["(any)", *comparison.dataset["classes"]])
+    table = views.filter_predictions(comparison, which, None if true_class == "(any)" else true_class, cell)
+
+st.write(f"{len(table)} row(s)")
+if images and len(table):
+    rows = table["row"].to_numpy()[:MAX_THUMBNAILS]
+    positions = np.searchsorted(comparison.prepared.test_rows, rows)
+    thumbs = [data_uri(comparison.prepared.X_test[i]) for i in positions]
+    table.insert(0, "image", thumbs + [None] * (len(table) - len(thumbs)))
+st.dataframe(
+    table,
+    width="stretch",
+    hide_index=True,
+    column_config={
+        "image": st.column_config.ImageColumn("image", width="small"),
+        "sklearn_confidence": st.column_config.ProgressColumn("scikit-learn confidence", min_value=0.0, max_value=1.0, format="%.2f"),
+        "pytorch_confidence": st.column_config.ProgressColumn("PyTorch confidence", min_value=0.0, max_value=1.0, format="%.2f"),
+    },
+)
+
+if classification:
+    st.subheader("Per-class metrics")
+    st.dataframe(views.per_class_table(comparison), width="stretch", hide_index=True)
