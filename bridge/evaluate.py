@@ -81,9 +81,9 @@ def _plain(value):
     return value if isinstance(value, (int, str, bool)) or value is None else str(value)
 
 
-def error_table(task: str, rows, y_true, sk_pred, pt_pred, sk_conf=None, pt_conf=None, features: pd.DataFrame | None = None,
-                feature_prefix: str = "feature: ") -> list[dict]:
-    """Test rows worth a look: any side wrong (classification) or the largest residuals (regression).
+def prediction_frame(task: str, rows, y_true, sk_pred, pt_pred, sk_conf=None, pt_conf=None, features: pd.DataFrame | None = None,
+                     feature_prefix: str = "feature: ") -> pd.DataFrame:
+    """Every test row with both sides' answers, the rows most worth a look first.
 
     ``rows`` are the dataset row numbers; confidence is the probability each side gave its own answer;
     ``features`` (indexed by row) adds the user's own values, or an image's file name, to each row.
@@ -97,17 +97,33 @@ def error_table(task: str, rows, y_true, sk_pred, pt_pred, sk_conf=None, pt_conf
         table["sklearn_correct"] = sk_pred == y_true
         table["pytorch_correct"] = pt_pred == y_true
         table["agree"] = sk_pred == pt_pred
-        table = table[~(table.sklearn_correct & table.pytorch_correct)]
-        order = np.maximum(table.sklearn_confidence.fillna(0) * ~table.sklearn_correct, table.pytorch_confidence.fillna(0) * ~table.pytorch_correct)
-        table = table.assign(_order=order).sort_values("_order", ascending=False).drop(columns="_order")
+        wrong_sk = table.sklearn_confidence.fillna(1.0) * ~table.sklearn_correct
+        wrong_pt = table.pytorch_confidence.fillna(1.0) * ~table.pytorch_correct
+        order = np.maximum(wrong_sk, wrong_pt)
     else:
         table["sklearn_error"] = sk_pred - y_true
         table["pytorch_error"] = pt_pred - y_true
-        biggest = np.maximum(table.sklearn_error.abs(), table.pytorch_error.abs())
-        table = table.assign(_order=biggest).sort_values("_order", ascending=False).drop(columns="_order")
-    table = table.head(ERROR_ROWS)
+        order = np.maximum(table.sklearn_error.abs(), table.pytorch_error.abs())
+    table = table.assign(_order=order).sort_values("_order", ascending=False, kind="stable").drop(columns="_order")
     if features is not None:
         shown = features.iloc[:, :ERROR_FEATURES]
         extra = shown.loc[table["row"].to_numpy()].reset_index(drop=True).add_prefix(feature_prefix)
         table = pd.concat([table.reset_index(drop=True), extra], axis=1)
+    return table.reset_index(drop=True)
+
+
+def records(table: pd.DataFrame) -> list[dict]:
+    """A frame as JSON-friendly row dicts."""
     return [{key: _plain(value) for key, value in record.items()} for record in table.to_dict(orient="records")]
+
+
+def wrong_rows(table: pd.DataFrame, task: str) -> pd.DataFrame:
+    """Rows some side got wrong; for regression every row has an error, so all stay (largest first)."""
+    if task != "classification":
+        return table
+    return table[~(table.sklearn_correct & table.pytorch_correct)].reset_index(drop=True)
+
+
+def error_table(task: str, *args, limit: int = ERROR_ROWS, **kwargs) -> list[dict]:
+    """The report's error rows: any side wrong (classification) or the largest residuals (regression)."""
+    return records(wrong_rows(prediction_frame(task, *args, **kwargs), task).head(limit))

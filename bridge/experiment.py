@@ -69,6 +69,16 @@ class Comparison:
     config: dict = field(default_factory=dict)
     prepared: Prepared | None = None  # the arrays behind the numbers, for pages and exports
 
+    def predictions_frame(self, errors_only: bool = False):
+        """Every test row with both sides' answers (or only rows a side got wrong), worst first."""
+        data, models = self.prepared, self.models
+        frame = evaluate.prediction_frame(
+            data.task, data.test_rows, data.y_test, models["sklearn"].predictions, models["pytorch"].predictions,
+            models["sklearn"].confidence, models["pytorch"].confidence, data.original,
+            feature_prefix="" if self.dataset["kind"] == "images" else "feature: ",
+        )
+        return evaluate.wrong_rows(frame, data.task) if errors_only else frame
+
     @property
     def metric(self) -> str:
         return evaluate.primary_metric(self.dataset["task"])
@@ -149,18 +159,15 @@ def run_comparison(dataset: Dataset, config: CompareConfig = CompareConfig(),
             per_class[side] = evaluate.per_class_metrics(data.y_test, models[side].predictions, data.classes)
         confusion = {"labels": data.classes, **{side: evaluate.confusion(data.y_test, models[side].predictions, data.classes)
                                                 for side in ("sklearn", "pytorch")}}
-    errors = evaluate.error_table(task, data.test_rows, data.y_test, models["sklearn"].predictions, models["pytorch"].predictions,
-                                  models["sklearn"].confidence, models["pytorch"].confidence, data.original,
-                                  feature_prefix="" if dataset.kind == "images" else "feature: ")
     report(Progress("done", 1.0, "Done"))
-    return Comparison(
+    comparison = Comparison(
         dataset=data.describe(dataset),
         split=data.split.sizes(),
         models=models,
         curves={"pytorch": [{"epoch": h.epoch, "train_loss": h.train_loss, "val_loss": h.val_loss, "val_score": h.val_score}
                             for h in estimator.history_],
                 "sklearn": sk_curve},
-        errors=errors,
+        errors=[],
         recommendation=recommendation,
         per_class=per_class,
         confusion=confusion,
@@ -171,3 +178,5 @@ def run_comparison(dataset: Dataset, config: CompareConfig = CompareConfig(),
         config=config.to_dict(),
         prepared=data,
     )
+    comparison.errors = evaluate.records(comparison.predictions_frame(errors_only=True).head(evaluate.ERROR_ROWS))
+    return comparison
