@@ -81,6 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
     add("--augment", action="store_true", help="CNN training with small random shifts")
     add("--image-size", type=_positive_int, help="resize images to this square size (default: from the data, at most 64)")
     add("--seed", type=int, default=0)
+    add("--repeats", type=_positive_int, default=CompareConfig.repeats,
+        help="seeds to run both sides over when the data is small enough (1: one run)")
     add("--json", metavar="OUT", help="write the full JSON report to OUT")
     add("--checkpoint", metavar="PT", help="save the best PyTorch epoch (weights + config) to PT")
     add("--quiet", action="store_true", help="no per-epoch progress on stderr")
@@ -99,6 +101,7 @@ def config_from_args(args: argparse.Namespace) -> CompareConfig:
         train=TrainConfig(lr=args.lr, epochs=args.epochs, batch_size=args.batch_size, patience=args.patience,
                           weight_decay=args.weight_decay, device=args.device),
         seed=args.seed,
+        repeats=args.repeats,
     )
 
 

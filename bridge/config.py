@@ -58,6 +58,7 @@ class CompareConfig:
     cnn: CNNConfig = field(default_factory=CNNConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     seed: int = 0
+    repeats: int = 3  # seeds to run both sides over, where the data is small enough (1 = the first run only)
     test_size: float = 0.2
     val_size: float = 0.2  # share of the rows left after the test split
 

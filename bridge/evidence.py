@@ -66,3 +66,29 @@ def paired_gap(task: str, y_true, sk_pred, pt_pred, seed: int = 0, samples: int 
     draws = draws[np.isfinite(draws)]
     low, high = np.percentile(draws, [2.5, 97.5]) if len(draws) else (gap, gap)
     return GapEstimate(gap=gap, low=float(low), high=float(high), draws=draws)
+
+
+def mcnemar_p(y_true, a_pred, b_pred) -> float:
+    """Exact McNemar test on the rows where exactly one side is right (two-sided binomial p-value)."""
+    from scipy.stats import binomtest
+
+    y_true, a_pred, b_pred = map(np.asarray, (y_true, a_pred, b_pred))
+    a_only = int(np.sum((a_pred == y_true) & (b_pred != y_true)))
+    b_only = int(np.sum((b_pred == y_true) & (a_pred != y_true)))
+    if a_only + b_only == 0:
+        return 1.0
+    return float(binomtest(b_only, a_only + b_only, 0.5).pvalue)
+
+
+def bootstrap_p(estimate: GapEstimate) -> float:
+    """Two-sided p-value of 'no difference' read off the paired bootstrap draws."""
+    if not len(estimate.draws):
+        return 1.0
+    return float(min(1.0, 2 * min(np.mean(estimate.draws <= 0), np.mean(estimate.draws >= 0))))
+
+
+def paired_p(task: str, y_true, sk_pred, pt_pred, estimate: GapEstimate) -> tuple[float, str]:
+    """The paired test for this task: McNemar for labels, the paired bootstrap for numbers."""
+    if task == "classification":
+        return mcnemar_p(y_true, sk_pred, pt_pred), "McNemar"
+    return bootstrap_p(estimate), "paired bootstrap"

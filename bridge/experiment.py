@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bridge import classical, evaluate
+from bridge import classical, evaluate, seeds
 from bridge.config import CompareConfig
 from bridge.data import Dataset
-from bridge.evidence import paired_gap
+from bridge.evidence import paired_gap, paired_p
 from bridge.prepare import Prepared, prepare
 from bridge.recommend import Facts, recommend
 from bridge.training import EpochLog, NeuralEstimator
@@ -144,14 +144,32 @@ def run_comparison(dataset: Dataset, config: CompareConfig = CompareConfig(),
         "pytorch": _test_result(f"PyTorch {network.upper()}", estimator, pt_seconds, estimator.parameters_, data, data.X_test),
     }
     metric = evaluate.primary_metric(task)
+    scores = {key: result.metrics[metric] for key, result in models.items()}
+    best = "pytorch" if scores["pytorch"] > scores["sklearn"] else "sklearn"
     gap = paired_gap(task, data.y_test, models["sklearn"].predictions, models["pytorch"].predictions, seed)
-    facts = Facts(task=task, kind=dataset.kind, metric=metric, dummy=models["dummy"].metrics[metric],
-                  sklearn=models["sklearn"].metrics[metric], pytorch=models["pytorch"].metrics[metric], gap=gap,
-                  sklearn_fit_seconds=chosen.fit_seconds, pytorch_fit_seconds=pt_seconds, sklearn_name=models["sklearn"].name,
-                  rows=data.rows, features=data.n_features, on_gpu=estimator.device_.type == "cuda")
+    lift = paired_gap(task, data.y_test, models["dummy"].predictions, models[best].predictions, seed)
+    p_value, test_name = paired_p(task, data.y_test, models["sklearn"].predictions, models["pytorch"].predictions, gap)
+    spread = None
+    if config.repeats > 1 and seeds.affordable(dataset, data.rows, data.n_features):
+        def on_repeat(i, n):
+            report(Progress("seeds", 0.96 + 0.03 * (i - 1) / n, f"Rerunning both sides with seed {seed + i} ({i} of {n})"))
+
+        spread = seeds.seed_spread(dataset, config, chosen.name, network, (scores["sklearn"], scores["pytorch"]), on_repeat)
+    facts = Facts(
+        task=task, kind=dataset.kind, metric=metric, dummy=scores["dummy"], sklearn=scores["sklearn"], pytorch=scores["pytorch"],
+        gap=gap, lift=lift, p_value=p_value, test_name=test_name, sklearn_name=models["sklearn"].name, network=network,
+        sklearn_fit_seconds=chosen.fit_seconds, pytorch_fit_seconds=pt_seconds,
+        sklearn_predict_seconds=models["sklearn"].predict_seconds, pytorch_predict_seconds=models["pytorch"].predict_seconds,
+        sklearn_parameters=models["sklearn"].parameters, pytorch_parameters=models["pytorch"].parameters,
+        rows=data.rows, features=data.n_features, traits=data.traits, sklearn_curve=sk_curve, seeds=spread,
+        on_gpu=estimator.device_.type == "cuda",
+    )
     recommendation = recommend(facts).to_dict()
-    recommendation["evidence"] = {"metric": metric, "gap": round(gap.gap, 4), "gap_low": round(gap.low, 4),
-                                  "gap_high": round(gap.high, 4)}
+    recommendation["evidence"] = {
+        "metric": metric, "gap": round(gap.gap, 4), "gap_low": round(gap.low, 4), "gap_high": round(gap.high, 4),
+        "p_value": round(p_value, 6), "test": test_name, "lift_over_dummy": round(lift.gap, 4), "lift_low": round(lift.low, 4),
+        "traits": data.traits, "seeds": spread,
+    }
 
     per_class, confusion = {}, {}
     if task == "classification":

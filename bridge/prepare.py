@@ -41,6 +41,7 @@ class Prepared:
     feature_names: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     transform: object | None = None  # the fitted preprocessing, for exports
+    traits: dict = field(default_factory=dict)  # data traits the recommendation weighs
 
     @property
     def rows(self) -> int:
@@ -53,6 +54,14 @@ class Prepared:
     def describe(self, dataset: Dataset) -> dict:
         return {"name": dataset.name, "kind": dataset.kind, "rows": self.rows, "features": self.n_features,
                 "task": self.task, "target": self.target, "classes": self.classes}
+
+
+def _traits(y: np.ndarray, task: str, categorical: int = 0, columns: int = 0, missing_share: float = 0.0) -> dict:
+    traits = {"categorical_share": categorical / columns if columns else 0.0, "missing_share": float(missing_share)}
+    if task == "classification":
+        _, counts = np.unique(y, return_counts=True)
+        traits["imbalance"] = float(counts.max() / counts.min())
+    return traits
 
 
 def _check_split(split: Split, task: str, y: np.ndarray, notes: list[str]) -> None:
@@ -79,6 +88,8 @@ def prepare_table(dataset: Dataset, config: CompareConfig) -> Prepared:
         y_train=y[split.train], y_val=y[split.val], y_test=y[split.test],
         test_rows=features.index.to_numpy()[split.test], original=problem.original,
         feature_names=[str(n) for n in transform.get_feature_names_out()], notes=notes, transform=transform,
+        traits=_traits(y, problem.task, len(problem.plan.categorical), len(problem.plan.used) + len(problem.plan.dates),
+                       float(features.isna().to_numpy().mean())),
     )
 
 
@@ -101,6 +112,7 @@ def prepare_images(dataset: Dataset, config: CompareConfig) -> Prepared:
         y_train=y[split.train], y_val=y[split.val], y_test=y[split.test],
         test_rows=split.test, original=pd.DataFrame({"file": list(images.files)}),
         feature_names=[f"pixel_{i}" for i in range(flat.shape[1])], notes=notes, transform=scaler,
+        traits=_traits(y, "classification"),
     )
 
 

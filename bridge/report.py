@@ -71,6 +71,9 @@ def summary(comparison: Comparison) -> str:
     lines += ["", "Test split", side_by_side(comparison), ""]
     lines.append(f"Recommendation: {rec['verdict']} (confidence {rec['confidence']:.2f})")
     lines += [f"  - {reason}" for reason in rec["reasons"]]
+    if rec.get("would_change"):
+        lines.append("What would change the answer")
+        lines += [f"  - {item}" for item in rec["would_change"]]
     if rec.get("next_action"):
         lines.append(f"Next: {rec['next_action']}")
     return "\n".join(lines)

@@ -34,3 +34,51 @@ def moved_digits(canvas: int = 24, seed: int = 0):
         files=[f"digit_{i:04d}" for i in range(n)],
         notes=[f"scikit-learn's 1797 digits placed at random spots on a {canvas}x{canvas} canvas (seed {seed})"],
     )
+
+
+def _frame(X: np.ndarray, y, target: str = "target"):
+    import pandas as pd
+
+    frame = pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])])
+    frame[target] = y
+    return frame
+
+
+def oblique_regression(rows: int = 3000, features: int = 8, seed: int = 0):
+    """A smooth target of a few oblique directions (mixtures of all inputs).
+
+    Axis-aligned tree splits need many steps to follow a diagonal, and a
+    linear model cannot bend; a small MLP learns those directions directly.
+    """
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(rows, features))
+    w = rng.normal(size=(features, 3)) / np.sqrt(features)
+    z = X @ w
+    y = np.sin(2 * z[:, 0]) + z[:, 1] * z[:, 2] + 0.5 * np.tanh(3 * z[:, 2]) + 0.05 * rng.normal(size=rows)
+    return _frame(X, y)
+
+
+def step_table(rows: int = 1500, features: int = 10, seed: int = 0):
+    """An irregular target: thresholds on single features plus uninformative columns, where trees lead."""
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(-1, 1, size=(rows, features))
+    score = (X[:, 0] > 0.3).astype(int) + (X[:, 1] < -0.2) * (X[:, 2] > 0.1) + (X[:, 3] > 0.6)
+    labels = np.where(score + 0.2 * rng.normal(size=rows) > 0.9, "yes", "no")
+    return _frame(X, labels)
+
+
+def uninformative_table(rows: int = 1200, seed: int = 0):
+    """A linear signal in 4 of 40 columns; the rest are noise: a case for the simple linear baseline."""
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(n_samples=rows, n_features=40, n_informative=4, n_redundant=0, n_clusters_per_class=1,
+                               class_sep=1.0, random_state=seed)
+    return _frame(X, np.array(["a", "b"])[y])
+
+
+def noise_table(rows: int = 600, features: int = 8, task: str = "classification", seed: int = 0):
+    """Pure noise: no feature says anything about the target."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(rows, features))
+    y = rng.choice(["left", "right"], size=rows) if task == "classification" else rng.normal(size=rows)
+    return _frame(X, y)

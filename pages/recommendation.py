@@ -3,7 +3,6 @@
 import pandas as pd
 import streamlit as st
 
-from bridge.recommend import seconds
 from bridge.report import to_json
 from pages.common import need_comparison
 
@@ -30,16 +29,12 @@ for reason in rec["reasons"]:
     st.markdown(f"- `{rule.strip('[')}` {text}" if text else f"- {reason}")
 
 st.subheader("Trade-offs")
-trade = pd.DataFrame(
-    {
-        f"scikit-learn: {sk.name}": [f"{sk.metrics[metric]:.3f}", seconds(sk.fit_seconds), seconds(sk.predict_seconds),
-                                     f"{sk.parameters:,}", "fit() / predict()", "CPU"],
-        f"PyTorch: {pt.name}": [f"{pt.metrics[metric]:.3f}", seconds(pt.fit_seconds), seconds(pt.predict_seconds),
-                                f"{pt.parameters:,}", "your own loop: forward, loss, backward, step", comparison.training["device"].upper()],
-    },
-    index=[f"test {metric}", "fit time", "predict time", "learned parameters", "code you own", "ran on"],
-)
-st.table(trade)
+st.table(pd.DataFrame(rec["tradeoffs"]).set_index("aspect").rename(columns={"sklearn": f"scikit-learn: {sk.name}",
+                                                                          "pytorch": f"PyTorch: {pt.name}"}))
+
+st.subheader("What would change the answer")
+for item in rec.get("would_change", []):
+    st.markdown(f"- {item}")
 
 evidence = rec.get("evidence", {})
 if evidence:
