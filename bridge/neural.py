@@ -30,7 +30,9 @@ class MLP(nn.Module):
         layers: list[nn.Module] = []
         width_in = in_features
         for _ in range(config.hidden_layers):
-            layers += [nn.Linear(width_in, config.width), nn.ReLU(), nn.Dropout(config.dropout)]
+            layers += [nn.Linear(width_in, config.width), nn.ReLU()]
+            if config.dropout > 0:  # a no-op layer still costs a call per step
+                layers.append(nn.Dropout(config.dropout))
             width_in = config.width
         self.body = nn.Sequential(*layers)
         self.head = nn.Linear(width_in, n_outputs)

@@ -23,6 +23,7 @@ from bridge.config import CNNConfig, MLPConfig, TrainConfig
 from bridge.errors import BridgeError
 from bridge.evaluate import score
 from bridge.neural import build_network, count_parameters, model_args
+from bridge.optim import make_optimizer, threads_for
 
 
 def resolve_device(preference: str = "auto") -> torch.device:
@@ -47,31 +48,27 @@ class EpochLog:
     best_epoch: int
 
 
-def make_optimizer(model: nn.Module, config: TrainConfig, device: torch.device) -> torch.optim.Optimizer:
-    # The fused kernel updates all parameters in one call instead of one per tensor.
-    try:
-        return torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay, fused=True)
-    except (RuntimeError, TypeError):
-        return torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-
-
 def train_one_epoch(model, X, y, loss_fn, optimizer, batch_size, generator, augment=None) -> float:
     """One pass over the training rows in a fresh random order; returns the mean loss."""
     model.train()
     order = torch.randperm(len(X), generator=generator).to(X.device)
-    total = torch.zeros((), device=X.device)
+    losses = []
     # A last batch of one row is dropped: batch norm cannot normalise a single value.
     stop = len(X) - 1 if len(X) % batch_size == 1 and len(X) > 1 else len(X)
     for start in range(0, stop, batch_size):
         batch = order[start : start + batch_size]
-        inputs = X[batch] if augment is None else augment(X[batch])
+        inputs = X.index_select(0, batch)
+        if augment is not None:
+            inputs = augment(inputs)
         outputs = model(inputs)  # forward
-        loss = loss_fn(outputs, y[batch])  # loss
+        loss = loss_fn(outputs, y.index_select(0, batch))  # loss
         optimizer.zero_grad(set_to_none=True)
         loss.backward()  # backward: gradients of the loss for every weight
         optimizer.step()  # optimizer step: move every weight against its gradient
-        total += loss.detach() * len(batch)  # stays on the device: no host sync per step
-    return float(total) / stop
+        losses.append(loss.detach())  # stays on the device: no host sync per step
+    sizes = torch.full((len(losses),), float(batch_size), device=X.device)
+    sizes[-1] = stop - batch_size * (len(losses) - 1)  # the last batch may be smaller
+    return float((torch.stack(losses) * sizes).sum()) / stop
 
 
 @torch.inference_mode()
@@ -134,12 +131,18 @@ class NeuralEstimator:
         self.model_ = build_network(self.model_args_).to(self.device_)
         self.parameters_ = count_parameters(self.model_)
         X_t, y_t, Xv_t, yv_t = self._inputs(X), self._targets(y), self._inputs(X_val), self._targets(y_val)
-        optimizer = make_optimizer(self.model_, self.train, self.device_)
+        optimizer = make_optimizer(self.model_, self.train.lr, self.train.weight_decay, self.device_)
         augment = None
         if kind == "cnn" and self.cnn.augment:
             from bridge.cnn import augment_batch
 
             augment = lambda batch: augment_batch(batch, generator=generator)  # noqa: E731
+        with threads_for(self.model_, self.train.batch_size, self.device_):
+            self._epochs(X_t, y_t, Xv_t, yv_t, y_val, loss_fn, optimizer, generator, augment, on_epoch, checkpoint_path)
+        return self
+
+    def _epochs(self, X_t, y_t, Xv_t, yv_t, y_val, loss_fn, optimizer, generator, augment, on_epoch, checkpoint_path) -> None:
+        """Epoch after epoch: train, validate, keep the best weights, report, stop early."""
         self.history_, self.best_epoch_, best_loss, self.stopped_early_ = [], 0, float("inf"), False
         best_state, start = None, time.perf_counter()
         for epoch in range(1, self.train.epochs + 1):
@@ -163,7 +166,6 @@ class NeuralEstimator:
                 break
         self.best_state_ = best_state
         self.model_.load_state_dict(best_state)
-        return self
 
     # -- prediction -------------------------------------------------------------
     def _outputs(self, X) -> torch.Tensor:

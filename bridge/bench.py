@@ -1,0 +1,150 @@
+"""Benchmarks that print ratios measured in one run: ``python -m bridge.bench [--quick]``.
+
+Every target is a ratio between two timings taken back to back on the same
+machine, so a shared, noisy machine slows both sides alike. Each timing is
+the median of a few repeats after one warm-up.
+
+Targets (from the performance issue):
+- Bridge's MLP fit <= 0.8x scikit-learn's MLPClassifier and <= 1.1x a bare hand-written loop
+- Bridge's CNN fit on digits <= 1.1x a bare hand-written loop
+- a rerun of the same settings in the app < 0.5 s (checked by the stored-run test, not timed here)
+- load + compare time about linear in rows (10k, 100k, 1M), peak memory <= 3x the loaded table
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+
+import numpy as np
+import torch
+from torch import nn
+
+from bridge.config import CNNConfig, MLPConfig, TrainConfig
+from bridge.training import NeuralEstimator, resolve_device
+
+ROWS, FEATURES, CLASSES, WIDTH, BATCH, EPOCHS, LR = 20_000, 30, 3, 64, 64, 10, 1e-3
+
+
+def mlp_data(seed: int = 0):
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(n_samples=ROWS + ROWS // 5, n_features=FEATURES, n_informative=12, n_classes=CLASSES, random_state=seed)
+    X = ((X - X.mean(0)) / X.std(0)).astype(np.float32)
+    return X[:ROWS], y[:ROWS].astype(str), X[ROWS:], y[ROWS:].astype(str)
+
+
+def median_time(fn, repeats: int) -> float:
+    fn()  # warm-up: first-call allocations and kernel choices are not the steady cost
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def bare_loop(model: nn.Module, X, y, X_val, y_val, epochs: int, batch: int, lr: float, seed: int = 0) -> None:
+    """The reference: the plainest correct PyTorch loop doing the same work (train steps + a validation pass per epoch)."""
+    torch.manual_seed(seed)
+    device = resolve_device("auto")
+    model = model.to(device)
+    X, y = torch.as_tensor(X, device=device), torch.as_tensor(y, device=device)
+    X_val, y_val = torch.as_tensor(X_val, device=device), torch.as_tensor(y_val, device=device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    loss_fn = nn.CrossEntropyLoss()
+    for _ in range(epochs):
+        model.train()
+        order = torch.randperm(len(X), device=device)
+        for start in range(0, len(X), batch):
+            rows = order[start : start + batch]
+            loss = loss_fn(model(X[rows]), y[rows])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        model.eval()
+        with torch.no_grad():
+            loss_fn(model(X_val), y_val).item()
+
+
+def bench_mlp(repeats: int) -> dict:
+    from sklearn.neural_network import MLPClassifier
+
+    X, y, X_val, y_val = mlp_data()
+    classes = sorted(set(y))
+    y_idx = np.array([classes.index(v) for v in y])
+    yv_idx = np.array([classes.index(v) for v in y_val])
+
+    def sklearn_fit():
+        MLPClassifier(hidden_layer_sizes=(WIDTH, WIDTH), batch_size=BATCH, max_iter=EPOCHS, learning_rate_init=LR, alpha=0.0,
+                      tol=0.0, n_iter_no_change=EPOCHS + 1, shuffle=True, random_state=0).fit(X, y)
+
+    def bridge_fit():
+        NeuralEstimator("classification", "mlp", MLPConfig(hidden_layers=2, width=WIDTH, dropout=0.0),
+                        train=TrainConfig(lr=LR, epochs=EPOCHS, batch_size=BATCH, patience=0, weight_decay=0.0)).fit(X, y, X_val, y_val)
+
+    def bare_fit():
+        model = nn.Sequential(nn.Linear(FEATURES, WIDTH), nn.ReLU(), nn.Linear(WIDTH, WIDTH), nn.ReLU(), nn.Linear(WIDTH, CLASSES))
+        bare_loop(model, X, y_idx, X_val, yv_idx, EPOCHS, BATCH, LR)
+
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        times = {"sklearn_mlp": median_time(sklearn_fit, repeats)}
+    times["bridge_mlp"] = median_time(bridge_fit, repeats)
+    times["bare_mlp"] = median_time(bare_fit, repeats)
+    return times
+
+
+def bench_cnn(repeats: int) -> dict:
+    from bridge.cnn import CNN
+    from bridge.images import images_from_digits
+
+    digits = images_from_digits()
+    X, labels = digits.images, digits.labels
+    classes = sorted(set(labels))
+    y = np.array([classes.index(v) for v in labels])
+    cut = int(0.8 * len(X))
+    config, epochs = CNNConfig(), 5
+
+    def bridge_fit():
+        NeuralEstimator("classification", "cnn", cnn=config, train=TrainConfig(epochs=epochs, batch_size=64, patience=0, weight_decay=0.0)
+                        ).fit(X[:cut], labels[:cut], X[cut:], labels[cut:])
+
+    def bare_fit():
+        bare_loop(CNN(1, 8, len(classes), config), X[:cut], y[:cut], X[cut:], y[cut:], epochs, 64, 1e-3)
+
+    return {"bridge_cnn": median_time(bridge_fit, repeats), "bare_cnn": median_time(bare_fit, repeats)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bridge.bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--json", metavar="OUT", help="also write the timings and ratios as JSON")
+    args = parser.parse_args(argv)
+    device = resolve_device("auto")
+    print(f"device {device.type}, torch {torch.__version__}, {torch.get_num_threads()} threads", file=sys.stderr)
+    times = {**bench_mlp(args.repeats), **bench_cnn(args.repeats)}
+    ratios = {
+        "mlp_vs_sklearn": (times["bridge_mlp"] / times["sklearn_mlp"], 0.8),
+        "mlp_vs_bare_loop": (times["bridge_mlp"] / times["bare_mlp"], 1.1),
+        "cnn_vs_bare_loop": (times["bridge_cnn"] / times["bare_cnn"], 1.1),
+    }
+    for name, seconds in times.items():
+        print(f"{name:<14} {seconds:8.3f} s")
+    for name, (ratio, target) in ratios.items():
+        print(f"{name:<18} {ratio:6.2f}x  (target <= {target}x)  {'met' if ratio <= target else 'NOT met'}")
+    if args.json:
+        with open(args.json, "w") as handle:
+            json.dump({"device": device.type, "times": times, "ratios": {k: v[0] for k, v in ratios.items()}}, handle, indent=2)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
