@@ -121,7 +121,7 @@ def make_problem(frame: pd.DataFrame, target: str | None = None, task: str = "au
         parts.append(_date_parts(frame[column], str(column), notes))
     numeric = pd.concat(parts, axis=1) if parts else pd.DataFrame(index=frame.index)
     categorical = frame[plan.categorical].astype(object).where(frame[plan.categorical].notna(), np.nan)
-    categorical = categorical.apply(lambda col: col.map(lambda v: v if v is np.nan else str(v).strip()))
+    categorical = categorical.apply(lambda col: col.map(lambda v: np.nan if pd.isna(v) else str(v).strip()))
     features = pd.concat([numeric, categorical], axis=1)
     if features.shape[1] == 0:
         raise BridgeError("no usable feature columns are left (all were IDs, text or empty); add feature columns")
