@@ -20,8 +20,10 @@ from sklearn.ensemble import (
     RandomForestClassifier,
     RandomForestRegressor,
 )
+from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression, RidgeCV
 from sklearn.model_selection import train_test_split
+from sklearn.utils.validation import check_is_fitted
 
 from bridge.errors import BridgeError
 from bridge.evaluate import score
@@ -31,17 +33,19 @@ Factory = Callable[[int], BaseEstimator]
 BASELINES: dict[str, dict[str, Factory]] = {
     "classification": {
         "linear": lambda seed: LogisticRegression(max_iter=2000),
-        "random_forest": lambda seed: RandomForestClassifier(n_estimators=200, min_samples_leaf=1, n_jobs=-1, random_state=seed),
+        "random_forest": lambda seed: RandomForestClassifier(n_estimators=100, n_jobs=-1, random_state=seed),
         "gradient_boosting": lambda seed: HistGradientBoostingClassifier(random_state=seed),
     },
     "regression": {
         "linear": lambda seed: RidgeCV(alphas=np.logspace(-3, 3, 13)),
-        "random_forest": lambda seed: RandomForestRegressor(n_estimators=200, n_jobs=-1, random_state=seed),
+        "random_forest": lambda seed: RandomForestRegressor(n_estimators=100, n_jobs=-1, random_state=seed),
         "gradient_boosting": lambda seed: HistGradientBoostingRegressor(random_state=seed),
     },
 }
 BASELINE_CHOICES = ["auto", *BASELINES["classification"]]
 LEARNING_CURVE_FRACTIONS = (0.1, 0.25, 0.5, 0.75, 1.0)
+LEARNING_CURVE_MAX_ROWS = 50_000  # refits on more rows than this cost minutes and add little to the curve's shape
+FOREST_MAX_ROWS = 50_000  # above this, auto skips the random forest: its deep trees take minutes on 2 cores
 
 
 def make_dummy(task: str) -> BaseEstimator:
@@ -80,6 +84,7 @@ class BaselineChoice:
     model: BaseEstimator
     fit_seconds: float
     val_scores: dict[str, float] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
 
 def choose_baseline(task: str, choice: str, X_train, y_train, X_val, y_val, seed: int) -> BaselineChoice:
@@ -88,6 +93,11 @@ def choose_baseline(task: str, choice: str, X_train, y_train, X_val, y_val, seed
     if choice != "auto" and choice not in candidates:
         raise BridgeError(f"unknown baseline '{choice}'; use one of: {', '.join(BASELINE_CHOICES)}")
     names = list(candidates) if choice == "auto" else [choice]
+    notes = []
+    if choice == "auto" and len(y_train) > FOREST_MAX_ROWS:
+        names.remove("random_forest")
+        notes.append(f"auto skipped the random forest on {len(y_train):,} training rows (minutes to fit); "
+                     f"gradient boosting stands for the tree models")
     best = None
     scores = {}
     for name in names:
@@ -95,33 +105,48 @@ def choose_baseline(task: str, choice: str, X_train, y_train, X_val, y_val, seed
         scores[name] = score(task, y_val, model.predict(X_val))
         if best is None or scores[name] > scores[best.name]:
             best = BaselineChoice(name, model, seconds)
-    best.val_scores = scores
+    best.val_scores, best.notes = scores, notes
     return best
 
 
+def learning_curve_note(train_rows: int) -> str | None:
+    if train_rows <= LEARNING_CURVE_MAX_ROWS:
+        return None
+    return f"the baseline's learning curve refits on subsamples of at most {LEARNING_CURVE_MAX_ROWS:,} of the {train_rows:,} training rows"
+
+
 def learning_curve(model: BaseEstimator, task: str, X_train, y_train, X_val, y_val, seed: int) -> list[dict]:
-    """Score against training-set size: refit a fresh copy on growing stratified subsets."""
+    """Score against training-set size: fresh copies refit on growing stratified subsets.
+
+    A ``model`` already fitted on every training row gives the last point without a refit. On large
+    data the refits use at most LEARNING_CURVE_MAX_ROWS rows (see ``learning_curve_note``).
+    """
+    n = len(y_train)
+    largest = min(n, LEARNING_CURVE_MAX_ROWS)
     points = []
-    for fraction in LEARNING_CURVE_FRACTIONS:
-        if fraction < 1.0:
-            stratify = y_train if task == "classification" else None
-            try:
-                rows, _ = train_test_split(np.arange(len(y_train)), train_size=fraction, random_state=seed, stratify=stratify)
-            except ValueError:  # a subset too small to hold every class
-                continue
-        else:
-            rows = np.arange(len(y_train))
+    for fraction in LEARNING_CURVE_FRACTIONS[:-1]:
+        size = int(fraction * largest)
+        stratify = y_train if task == "classification" else None
+        try:
+            rows, _ = train_test_split(np.arange(n), train_size=size, random_state=seed, stratify=stratify)
+        except ValueError:  # a subset too small to hold every class
+            continue
         if task == "classification" and len(np.unique(y_train[rows])) < 2:
             continue
         fitted = clone(model).fit(X_train[rows], y_train[rows])
-        points.append(
-            {
-                "train_size": int(len(rows)),
-                "train_score": score(task, y_train[rows], fitted.predict(X_train[rows])),
-                "val_score": score(task, y_val, fitted.predict(X_val)),
-            }
-        )
+        points.append(_curve_point(fitted, task, X_train[rows], y_train[rows], X_val, y_val))
+    try:
+        check_is_fitted(model)
+    except NotFittedError:
+        model = clone(model).fit(X_train, y_train)
+    check = np.random.default_rng(seed).choice(n, size=largest, replace=False)  # train score on a sample: same estimate, less time
+    points.append({**_curve_point(model, task, X_train[check], y_train[check], X_val, y_val), "train_size": n})
     return points
+
+
+def _curve_point(fitted: BaseEstimator, task: str, X_fit, y_fit, X_val, y_val) -> dict:
+    return {"train_size": int(len(y_fit)), "train_score": score(task, y_fit, fitted.predict(X_fit)),
+            "val_score": score(task, y_val, fitted.predict(X_val))}
 
 
 def predict_with_proba(model: BaseEstimator, X, classes: list[str] | None) -> tuple[np.ndarray, np.ndarray | None]:

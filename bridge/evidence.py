@@ -45,24 +45,35 @@ class GapEstimate:
         return float(np.mean(self.draws > threshold))
 
 
+MAX_CELLS_PER_CHUNK = 5_000_000  # resampled row indices held at once: about 40 MB, whatever the test size
+
+
 def paired_gap(task: str, y_true, sk_pred, pt_pred, seed: int = 0, samples: int = BOOTSTRAP_SAMPLES) -> GapEstimate:
-    """Bootstrap the gap in the primary metric (balanced accuracy or R^2), resampling rows in pairs."""
+    """Bootstrap the gap in the primary metric (balanced accuracy or R^2), resampling rows in pairs.
+
+    Resamples are drawn in chunks so memory stays bounded on a test split of any size.
+    """
     y_true, sk_pred, pt_pred = map(np.asarray, (y_true, sk_pred, pt_pred))
     rng = np.random.default_rng(seed)
-    draws_index = rng.integers(0, len(y_true), size=(samples, len(y_true)))
+    n = len(y_true)
+    full = np.arange(n)[None, :]
     if task == "classification":
         classes, y_index = np.unique(y_true, return_inverse=True)
-        full = np.arange(len(y_true))[None, :]
         sk_correct, pt_correct = (sk_pred == y_true).astype(float), (pt_pred == y_true).astype(float)
-        gap = float(_balanced_accuracy_many(y_index, pt_correct, full, len(classes))[0]
-                    - _balanced_accuracy_many(y_index, sk_correct, full, len(classes))[0])
-        draws = (_balanced_accuracy_many(y_index, pt_correct, draws_index, len(classes))
-                 - _balanced_accuracy_many(y_index, sk_correct, draws_index, len(classes)))
+
+        def gaps(rows):
+            return (_balanced_accuracy_many(y_index, pt_correct, rows, len(classes))
+                    - _balanced_accuracy_many(y_index, sk_correct, rows, len(classes)))
     else:
         y_true, sk_pred, pt_pred = (a.astype(float) for a in (y_true, sk_pred, pt_pred))
-        full = np.arange(len(y_true))[None, :]
-        gap = float(_r2_many(y_true, pt_pred, full)[0] - _r2_many(y_true, sk_pred, full)[0])
-        draws = _r2_many(y_true, pt_pred, draws_index) - _r2_many(y_true, sk_pred, draws_index)
+
+        def gaps(rows):
+            return _r2_many(y_true, pt_pred, rows) - _r2_many(y_true, sk_pred, rows)
+
+    gap = float(gaps(full)[0])
+    chunk = max(1, min(samples, MAX_CELLS_PER_CHUNK // max(n, 1)))
+    parts = [gaps(rng.integers(0, n, size=(min(chunk, samples - done), n))) for done in range(0, samples, chunk)]
+    draws = np.concatenate(parts)
     draws = draws[np.isfinite(draws)]
     low, high = np.percentile(draws, [2.5, 97.5]) if len(draws) else (gap, gap)
     return GapEstimate(gap=gap, low=float(low), high=float(high), draws=draws)

@@ -123,6 +123,8 @@ def run_comparison(dataset: Dataset, config: CompareConfig = CompareConfig(),
     chosen = classical.choose_baseline(task, config.baseline, data.X_train_flat, data.y_train, data.X_val_flat, data.y_val, seed)
     report(Progress("sklearn", 0.2, "Scoring the baseline by training size"))
     sk_curve = classical.learning_curve(chosen.model, task, data.X_train_flat, data.y_train, data.X_val_flat, data.y_val, seed)
+    curve_note = classical.learning_curve_note(len(data.y_train))
+    data.notes.extend(chosen.notes + ([curve_note] if curve_note else []))
 
     network = config.network if config.network != "auto" else ("cnn" if dataset.kind == "images" else "mlp")
     estimator = NeuralEstimator(task, network, config.mlp, config.cnn, config.train, seed)

@@ -58,7 +58,7 @@ def _date_parts(series: pd.Series, name: str, notes: list[str]) -> pd.DataFrame:
             f"{name}_hour": dates.dt.hour,
         },
         index=series.index,
-    ).astype("float64")
+    ).astype("float32")
     parts = parts.loc[:, parts.nunique() > 1]
     if parts.empty:
         notes.append(f"column '{name}': dates that never change were left out")
@@ -113,10 +113,10 @@ def make_problem(frame: pd.DataFrame, target: str | None = None, task: str = "au
     plan = plan_columns(frame, target)
     for column, reason in plan.dropped.items():
         notes.append(f"column '{column}' left out: {reason}")
-    parts = [frame[plan.numeric].astype("float64")]
+    parts = [frame[plan.numeric].astype("float32")]
     for column in plan.boolean:
         words = frame[column].astype("string").str.strip().str.lower()
-        parts.append(words.isin(TRUE_WORDS).astype("float64").where(frame[column].notna()).rename(column).to_frame())
+        parts.append(words.isin(TRUE_WORDS).astype("float32").where(frame[column].notna()).rename(column).to_frame())
     for column in plan.dates:
         parts.append(_date_parts(frame[column], str(column), notes))
     numeric = pd.concat(parts, axis=1) if parts else pd.DataFrame(index=frame.index)

@@ -81,14 +81,15 @@ def seconds(value: float) -> str:
 
 
 def _ratio(a: float, b: float) -> str:
+    """How a's time compares with b's, in words that read right both ways."""
     ratio = a / max(b, 1e-9)
-    return f"{ratio:.1f}x" if ratio >= 1 else f"1/{1 / max(ratio, 1e-9):.1f}"
+    return f"{ratio:.1f}x as long as" if ratio >= 1 else f"{1 / max(ratio, 1e-9):.1f}x faster than"
 
 
 def _context(f: Facts) -> list[str]:
     """Reasons that inform but do not vote: cost, hardware, data traits, the learning curve."""
     reasons = [f"[cost] PyTorch took {seconds(f.pytorch_fit_seconds)} to train, {_ratio(f.pytorch_fit_seconds, f.sklearn_fit_seconds)} "
-               f"the {seconds(f.sklearn_fit_seconds)} of {f.sklearn_name}; it predicts in {seconds(f.pytorch_predict_seconds)} "
+               f"{f.sklearn_name} ({seconds(f.sklearn_fit_seconds)}); it predicts in {seconds(f.pytorch_predict_seconds)} "
                f"against {seconds(f.sklearn_predict_seconds)}, with {f.pytorch_parameters:,} weights against "
                f"{f.sklearn_parameters:,} learned values."]
     if f.on_gpu:
@@ -192,8 +193,8 @@ def recommend(f: Facts) -> Recommendation:
                   f"against {seconds(f.sklearn_predict_seconds)}"]
     elif verdict == "sklearn-clear":
         action = f"Use scikit-learn's {f.sklearn_name}: it is better here and simpler to run and maintain."
-        change = [f"A network that closes the {-gap.gap:.3f} gap (more epochs, width or regularisation) at its "
-                  f"{_ratio(f.pytorch_fit_seconds, f.sklearn_fit_seconds)} training cost",
+        change = [f"A network that closes the {-gap.gap:.3f} gap (more epochs, width or regularisation), with training "
+                  f"{_ratio(f.pytorch_fit_seconds, f.sklearn_fit_seconds)} scikit-learn's today",
                   "Inputs whose representation must be learned: images, audio, text"]
     else:
         action = f"Start with scikit-learn's {f.sklearn_name}; revisit PyTorch if the data grows or becomes images, text or signals."
