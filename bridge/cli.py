@@ -126,6 +126,10 @@ def cmd_compare(args: argparse.Namespace) -> None:
     from bridge.report import summary, write_json
 
     config = config_from_args(args)
+    for output in (args.json, args.checkpoint):  # fail before training, not after it
+        folder = os.path.dirname(os.path.abspath(output)) if output else None
+        if folder and not os.path.isdir(folder):
+            raise BridgeError(f"cannot write {output}: the folder {folder} does not exist; create it or choose another path")
     dataset = load_dataset(args.data, image_size=args.image_size)
 
     def progress(step):

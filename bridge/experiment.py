@@ -135,7 +135,7 @@ def run_comparison(dataset: Dataset, config: CompareConfig = CompareConfig(),
 
     report(Progress("pytorch", 0.3, "Training the PyTorch network"))
     start = time.perf_counter()
-    estimator.fit(data.X_train, data.y_train, data.X_val, data.y_val, on_epoch=on_epoch)
+    estimator.fit(data.X_train, data.y_train, data.X_val, data.y_val, on_epoch=on_epoch, classes=data.classes)
     pt_seconds = time.perf_counter() - start
 
     report(Progress("evaluate", 0.96, "Scoring both sides on the test split"))

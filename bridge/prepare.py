@@ -69,6 +69,10 @@ def _check_split(split: Split, task: str, y: np.ndarray, notes: list[str]) -> No
         notes.append("some classes are too small to appear in every part, so the split is not stratified")
     if task == "classification" and len(np.unique(y[split.train])) < 2:
         raise BridgeError("the training rows hold a single class; add rows of the other classes")
+    if task == "classification":
+        unseen = sorted(set(np.unique(y)) - set(np.unique(y[split.train])))
+        if unseen:
+            notes.append(f"class(es) {', '.join(map(str, unseen[:5]))} have no training rows in this split, so neither side can learn them")
 
 
 def prepare_table(dataset: Dataset, config: CompareConfig) -> Prepared:

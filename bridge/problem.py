@@ -54,7 +54,7 @@ def _date_parts(series: pd.Series, name: str, notes: list[str]) -> pd.DataFrame:
             f"{name}_year": dates.dt.year,
             f"{name}_month": dates.dt.month,
             f"{name}_day": dates.dt.day,
-            f"{name}_weekday": dates.dt.dayofweek,
+            f"{name}_weekday": dates.dt.day_of_week,
             f"{name}_hour": dates.dt.hour,
         },
         index=series.index,

@@ -42,7 +42,7 @@ def seed_spread(dataset: Dataset, config: CompareConfig, baseline: str, network:
         data = prepare(dataset, replace(config, seed=seed))
         model = classical.BASELINES[data.task][baseline](seed).fit(data.X_train_flat, data.y_train)
         estimator = NeuralEstimator(data.task, network, config.mlp, config.cnn, config.train, seed)
-        estimator.fit(data.X_train, data.y_train, data.X_val, data.y_val)
+        estimator.fit(data.X_train, data.y_train, data.X_val, data.y_val, classes=data.classes)
         sk_scores.append(score(data.task, data.y_test, model.predict(data.X_test_flat)))
         pt_scores.append(score(data.task, data.y_test, estimator.predict(data.X_test)))
     gaps = np.subtract(pt_scores, sk_scores)

@@ -110,16 +110,17 @@ class NeuralEstimator:
         return outputs.squeeze(1).double().cpu().numpy() * self.y_std_ + self.y_mean_
 
     # -- the loop ---------------------------------------------------------------
-    def fit(self, X, y, X_val, y_val, on_epoch: Callable[[EpochLog], object] | None = None, checkpoint_path=None):
+    def fit(self, X, y, X_val, y_val, on_epoch: Callable[[EpochLog], object] | None = None, checkpoint_path=None, classes=None):
         """Train with early stopping on validation loss; keep the best epoch's weights.
 
-        ``on_epoch`` is called after every epoch; returning ``False`` stops training.
+        ``on_epoch`` is called after every epoch; returning ``False`` stops training. ``classes`` lists
+        every label the data holds, so a class too rare to reach the training rows still has an output.
         """
         self.device_ = resolve_device(self.train.device)
         torch.manual_seed(self.seed)
         generator = torch.Generator().manual_seed(self.seed)
         if self.task == "classification":
-            self.classes_ = sorted(set(np.asarray(y).tolist()))
+            self.classes_ = sorted(set(np.asarray(y).tolist()) | set(classes or []))
             loss_fn: nn.Module = nn.CrossEntropyLoss()
             n_outputs = len(self.classes_)
         else:

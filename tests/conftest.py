@@ -1,0 +1,122 @@
+"""Shared fixtures: tiny seeded data, a fast training config, and comparisons run once per session.
+
+Everything is small and seeded so the suite is fast and gives the same numbers on every run.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from bridge.config import CompareConfig, MLPConfig, TrainConfig
+
+SEED = 0
+CLASSIFICATION_ROWS = 150
+MISSING_TARGET_ROWS = (3, 40, 77)  # rows whose label is blanked in the classification CSV
+
+
+def _classification_frame(rows: int = CLASSIFICATION_ROWS, seed: int = SEED) -> pd.DataFrame:
+    """Three numeric features, one category and a two-class label that depends on them."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(rows, 3))
+    color = rng.choice(["red", "green", "blue"], size=rows)
+    signal = X[:, 0] + X[:, 1] + 0.8 * (color == "red")
+    return pd.DataFrame({"x0": X[:, 0], "x1": X[:, 1], "x2": X[:, 2], "color": color, "label": np.where(signal > 0.3, "pos", "neg")})
+
+
+def _regression_frame(rows: int = 150, seed: int = SEED) -> pd.DataFrame:
+    """A numeric target around 1000 with a linear and a curved part."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(rows, 3))
+    color = rng.choice(["red", "green", "blue"], size=rows)
+    price = 1000 + 50 * X[:, 0] + 20 * X[:, 1] ** 2 + 15 * (color == "blue") + rng.normal(scale=2.0, size=rows)
+    return pd.DataFrame({"x0": X[:, 0], "x1": X[:, 1], "x2": X[:, 2], "color": color, "price": price})
+
+
+def _fast_config(**overrides) -> CompareConfig:
+    settings = {
+        "mlp": MLPConfig(hidden_layers=1, width=32, dropout=0.0),
+        "train": TrainConfig(epochs=8, lr=0.01, batch_size=32, patience=0, device="cpu"),
+        "repeats": 1,
+        "seed": SEED,
+    }
+    settings.update(overrides)
+    return CompareConfig(**settings)
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    return np.random.default_rng(SEED)
+
+
+@pytest.fixture
+def classification_frame() -> pd.DataFrame:
+    return _classification_frame()
+
+
+@pytest.fixture
+def regression_frame() -> pd.DataFrame:
+    return _regression_frame()
+
+
+@pytest.fixture
+def fast_config() -> CompareConfig:
+    """Small network, few epochs, one seed, CPU: seconds per comparison."""
+    return _fast_config()
+
+
+@pytest.fixture
+def separable():
+    """A linearly separable two-class problem as arrays: (X_train, y_train, X_val, y_val)."""
+    rng = np.random.default_rng(SEED)
+    X = rng.normal(size=(200, 4)).astype(np.float32)
+    y = np.where(X[:, 0] + X[:, 1] > 0, "pos", "neg").astype(object)
+    return X[:150], y[:150], X[150:], y[150:]
+
+
+@pytest.fixture
+def three_classes():
+    """A three-class problem as arrays: (X_train, y_train, X_val, y_val)."""
+    rng = np.random.default_rng(SEED)
+    centers = np.array([[0.0, 0.0], [3.0, 0.0], [0.0, 3.0]])
+    labels = rng.integers(0, 3, size=180)
+    X = (centers[labels] + rng.normal(scale=0.8, size=(180, 2))).astype(np.float32)
+    y = np.array(["setosa", "versicolor", "virginica"], dtype=object)[labels]
+    return X[:120], y[:120], X[120:], y[120:]
+
+
+@pytest.fixture(scope="session")
+def classification_run(tmp_path_factory):
+    """One comparison on a small classification CSV (with three blank labels), run once for the session.
+
+    Two repeats, so the seed-spread stage runs too. Returns the comparison, every Progress step,
+    the CSV's path and frame, and the number of rows written.
+    """
+    from bridge.data import load_dataset
+    from bridge.experiment import run_comparison
+
+    frame = _classification_frame().astype({"label": object})
+    frame.loc[list(MISSING_TARGET_ROWS), "label"] = np.nan
+    path = tmp_path_factory.mktemp("classification") / "labels.csv"
+    frame.to_csv(path, index=False)
+    progress = []
+    comparison = run_comparison(load_dataset(path), _fast_config(repeats=2), on_progress=progress.append)
+    return SimpleNamespace(comparison=comparison, progress=progress, path=path, frame=frame, csv_rows=len(frame))
+
+
+@pytest.fixture(scope="session")
+def regression_run(tmp_path_factory):
+    """One comparison on a small regression CSV, run once for the session."""
+    from bridge.data import load_dataset
+    from bridge.experiment import run_comparison
+
+    frame = _regression_frame()
+    path = tmp_path_factory.mktemp("regression") / "prices.csv"
+    frame.to_csv(path, index=False)
+    progress = []
+    config = _fast_config(train=TrainConfig(epochs=15, lr=0.01, batch_size=32, patience=0, device="cpu"))
+    comparison = run_comparison(load_dataset(path), config, on_progress=progress.append)
+    return SimpleNamespace(comparison=comparison, progress=progress, path=path, frame=frame, csv_rows=len(frame))
