@@ -59,6 +59,8 @@ def _date_parts(series: pd.Series, name: str, notes: list[str]) -> pd.DataFrame:
         },
         index=series.index,
     ).astype("float32")
+    if f"{name}_day" in parts and parts[f"{name}_day"].nunique() <= 1:
+        parts = parts.drop(columns=f"{name}_weekday")  # yearly or monthly dates: the weekday is an accident of the calendar
     parts = parts.loc[:, parts.nunique() > 1]
     if parts.empty:
         notes.append(f"column '{name}': dates that never change were left out")
