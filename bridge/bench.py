@@ -127,6 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bridge.bench", description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--json", metavar="OUT", help="also write the timings and ratios as JSON")
+    parser.add_argument("--scale", action="store_true", help="also time load + compare at 10k, 100k and 1M rows (about 5 minutes)")
     args = parser.parse_args(argv)
     device = resolve_device("auto")
     print(f"device {device.type}, torch {torch.__version__}, {torch.get_num_threads()} threads", file=sys.stderr)
@@ -143,6 +144,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         with open(args.json, "w") as handle:
             json.dump({"device": device.type, "times": times, "ratios": {k: v[0] for k, v in ratios.items()}}, handle, indent=2)
+    if args.scale:
+        from bridge import bench_scale
+
+        bench_scale.main([])
     return 0
 
 
