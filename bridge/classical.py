@@ -87,8 +87,13 @@ class BaselineChoice:
     notes: list[str] = field(default_factory=list)
 
 
-def choose_baseline(task: str, choice: str, X_train, y_train, X_val, y_val, seed: int) -> BaselineChoice:
-    """Fit the named baseline, or every baseline for ``auto`` and keep the best on validation."""
+def choose_baseline(task: str, choice: str, X_train, y_train, X_val, y_val, seed: int,
+                    on_model: Callable[[str, int, int], object] | None = None) -> BaselineChoice:
+    """Fit the named baseline, or every baseline for ``auto`` and keep the best on validation.
+
+    ``on_model(name, i, n)`` is called before each fit: on a million rows one fit takes a minute,
+    and a progress bar should say which.
+    """
     candidates = BASELINES[task]
     if choice != "auto" and choice not in candidates:
         raise BridgeError(f"unknown baseline '{choice}'; use one of: {', '.join(BASELINE_CHOICES)}")
@@ -100,7 +105,9 @@ def choose_baseline(task: str, choice: str, X_train, y_train, X_val, y_val, seed
                      f"gradient boosting stands for the tree models")
     best = None
     scores = {}
-    for name in names:
+    for i, name in enumerate(names):
+        if on_model is not None:
+            on_model(name, i, len(names))
         model, seconds = timed_fit(candidates[name](seed), X_train, y_train)
         scores[name] = score(task, y_val, model.predict(X_val))
         if best is None or scores[name] > scores[best.name]:

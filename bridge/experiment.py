@@ -68,6 +68,7 @@ class Comparison:
     notes: list[str] = field(default_factory=list)
     config: dict = field(default_factory=dict)
     prepared: Prepared | None = None  # the arrays behind the numbers, for pages and exports
+    source: Dataset | None = field(default=None, repr=False)  # the data as loaded: exports rebuild it (a reference, not a copy)
 
     def predictions_frame(self, errors_only: bool = False):
         """Every test row with both sides' answers (or only rows a side got wrong), worst first."""
@@ -118,9 +119,12 @@ def run_comparison(dataset: Dataset, config: CompareConfig = CompareConfig(),
     data = prepare(dataset, config)
     task, seed = data.task, config.seed
 
-    report(Progress("sklearn", 0.05, "Fitting scikit-learn baselines"))
     dummy, dummy_seconds = classical.timed_fit(classical.make_dummy(task), data.X_train_flat, data.y_train)
-    chosen = classical.choose_baseline(task, config.baseline, data.X_train_flat, data.y_train, data.X_val_flat, data.y_val, seed)
+    def on_model(name: str, i: int, n: int):
+        message = f"Fitting scikit-learn {name.replace('_', ' ')} ({i + 1} of {n}) on {len(data.y_train):,} rows"
+        report(Progress("sklearn", 0.05 + 0.15 * i / n, message))
+
+    chosen = classical.choose_baseline(task, config.baseline, data.X_train_flat, data.y_train, data.X_val_flat, data.y_val, seed, on_model)
     report(Progress("sklearn", 0.2, "Scoring the baseline by training size"))
     sk_curve = classical.learning_curve(chosen.model, task, data.X_train_flat, data.y_train, data.X_val_flat, data.y_val, seed)
     curve_note = classical.learning_curve_note(len(data.y_train))
@@ -197,6 +201,7 @@ def run_comparison(dataset: Dataset, config: CompareConfig = CompareConfig(),
         notes=data.notes,
         config=config.to_dict(),
         prepared=data,
+        source=dataset,
     )
     comparison.errors = evaluate.records(comparison.predictions_frame(errors_only=True).head(evaluate.ERROR_ROWS))
     return comparison
