@@ -1,75 +1,151 @@
 """Read a real-world CSV without asking the user to clean it first.
 
-Encoding, separator and decimal comma are detected from the bytes; numbers
-written as text are coerced. What was guessed is reported as notes, so the
-user can see it and override it.
+Encoding, separator and header are sniffed from the first bytes (``bridge.csv_sniff``); pandas
+then reads the rows straight from the file in chunks, so a big file is never held as bytes and
+as text at once. A file longer than the row cap is sampled uniformly with a fixed seed, in
+bounded memory. Numbers written as text are coerced. What was guessed is reported as notes.
 """
 
 from __future__ import annotations
 
-import csv
 import io
 import os
 import re
-from collections import Counter
+import warnings
+from collections.abc import Callable
+from typing import IO
 
+import numpy as np
 import pandas as pd
 
+from bridge import limits
+from bridge.csv_sniff import SINGLE_COLUMN, Sniffed, read_head, sniff
 from bridge.errors import BridgeError
 
-SEPARATORS = [",", ";", "\t", "|"]
-SEPARATOR_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 # pandas' own NA words plus the ones real exports use ('?' in UCI files).
 EXTRA_NA = ["?", "NA", "N/A", "n/a", "na", "NaN", "nan", "null", "NULL", "None", "-", "--", ""]
 _DECIMAL_COMMA = re.compile(r"^[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?$")
 _PLAIN_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
-SAMPLE_BYTES = 64 * 1024
+# Later bytes can break the encoding guessed from the first 64 KB; these are tried next, in order.
+_FALLBACK = {"utf-8": ["cp1252", "latin-1"], "utf-8-sig": ["cp1252", "latin-1"], "cp1252": ["latin-1"]}
 
 
-def read_bytes(source: str | os.PathLike | bytes) -> tuple[bytes, str]:
-    """Return the raw bytes and a display name of a CSV path or bytes."""
-    if isinstance(source, bytes):
-        return source, "uploaded.csv"
+def _source(source: str | os.PathLike | bytes, label: str | None) -> tuple[Callable[[], IO[bytes]], str]:
+    """A function that opens the CSV afresh as binary, and its display name."""
+    if isinstance(source, bytes | bytearray | memoryview):
+        data = bytes(source)  # bytes are not copied; an upload is already in memory
+        return lambda: io.BytesIO(data), label or "uploaded.csv"
     path = os.fspath(source)
     if not os.path.isfile(path):
         raise BridgeError(f"file not found: {path}; check the path or run 'python -m bridge datasets'")
-    with open(path, "rb") as handle:
-        return handle.read(), os.path.basename(path)
+    return lambda: open(path, "rb"), os.path.basename(path)
 
 
-def decode(raw: bytes) -> tuple[str, str]:
-    """Decode bytes as UTF-8 (with or without BOM), UTF-16, or cp1252/Latin-1."""
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        candidates = ["utf-16"]
-    else:
-        candidates = ["utf-8-sig", "cp1252", "latin-1"]
-    for encoding in candidates:
+class _Sample:
+    """A seeded uniform sample of at most ``cap`` rows, fed chunk by chunk, kept in file order.
+
+    Every row gets a random key and the ``cap`` smallest keys win: a uniform sample without
+    replacement. Kept rows are trimmed whenever they pass 1.5 x cap, and rows whose key is
+    already above the trimmed threshold are never kept, so memory stays near cap rows plus
+    one chunk however long the file is.
+    """
+
+    def __init__(self, cap: int, seed: int):
+        self.cap, self.rng = cap, np.random.default_rng(seed)
+        self.pieces: list[tuple[pd.DataFrame, np.ndarray]] = []
+        self.kept = self.total = 0
+        self.threshold = np.inf
+
+    def add(self, chunk: pd.DataFrame) -> None:
+        keys = self.rng.random(len(chunk))
+        self.total += len(chunk)
+        if self.threshold < np.inf:
+            chunk, keys = chunk[keys <= self.threshold], keys[keys <= self.threshold]
+        if len(chunk):
+            self.pieces.append((chunk, keys))
+            self.kept += len(chunk)
+        if self.kept > 1.5 * self.cap:
+            self._trim()
+
+    def _trim(self) -> None:
+        self.threshold = float(np.partition(np.concatenate([keys for _, keys in self.pieces]), self.cap - 1)[self.cap - 1])
+        for i, (chunk, keys) in enumerate(self.pieces):  # piece by piece, so the old one is freed as the next is cut
+            self.pieces[i] = (chunk[keys <= self.threshold], keys[keys <= self.threshold])
+        self.kept = sum(len(keys) for _, keys in self.pieces)
+
+    def frame(self) -> pd.DataFrame | None:
+        if self.kept > self.cap:
+            self._trim()
+        frames = [chunk for chunk, _ in self.pieces if len(chunk)]
+        self.pieces = []
+        return pd.concat(frames) if frames else None
+
+
+def _read_rows(open_file: Callable[[], IO[bytes]], sniffed: Sniffed, encoding: str, cap: int, name: str) -> tuple[pd.DataFrame | None, int]:
+    sample = _Sample(cap, limits.SAMPLE_SEED)
+    chunk_rows = max(1_000, limits.CHUNK_CELLS // len(sniffed.header))
+    try:
+        with open_file() as handle, warnings.catch_warnings():
+            # pandas only warns when the first row has more fields than the header, then drops them.
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            reader = pd.read_csv(
+                handle, sep=sniffed.sep, encoding=encoding, names=sniffed.header, header=0, index_col=False,
+                na_values=EXTRA_NA, keep_default_na=True, skipinitialspace=True, on_bad_lines="error",
+                chunksize=chunk_rows, low_memory=False,
+            )
+            with reader:
+                for chunk in reader:
+                    sample.add(chunk)
+    except pd.errors.ParserWarning:
+        raise BridgeError(f"{name} has rows with more fields than its header ({len(sniffed.header)} names); fix those rows "
+                          "or remove the separator at the end of each line") from None
+    except pd.errors.ParserError as exc:
+        detail = str(exc).strip().splitlines()[-1].removeprefix("Error tokenizing data. ")
+        if "EOF inside string" in detail:
+            raise BridgeError(f"{name} has a quote (\") that is never closed ({detail}); close or remove it") from None
+        raise BridgeError(f"{name} has rows with a different number of fields ({detail}); fix those rows") from None
+    except pd.errors.EmptyDataError:
+        raise BridgeError(f"{name} has no columns; choose a CSV file with a header row") from None
+    return sample.frame(), sample.total
+
+
+def parse_csv(source: str | os.PathLike | bytes, max_rows: int | None = None, label: str | None = None) -> tuple[pd.DataFrame, str, list[str]]:
+    """Read a CSV path or bytes into a frame; return (frame, name, notes).
+
+    At most ``max_rows`` rows (default ``limits.MAX_ROWS``, fewer for very wide files) are kept;
+    a longer file is sampled and a note says so. The index is each row's position in the file.
+    ``label`` names uploaded bytes in messages (default 'uploaded.csv').
+    """
+    open_file, name = _source(source, label)
+    with open_file() as handle:
+        head, complete = read_head(handle, name)
+    if not head.strip():
+        raise BridgeError(f"{name} is empty; choose a CSV file with a header row and data rows")
+    sniffed = sniff(head, complete, name)
+    del head
+    notes = list(sniffed.notes)
+    wanted = limits.MAX_ROWS if max_rows is None else max_rows
+    if wanted < 1:
+        raise BridgeError(f"max_rows must be at least 1, not {wanted}")
+    cap = max(1, min(wanted, limits.MAX_CELLS // len(sniffed.header)))
+    for encoding in [sniffed.encoding, *_FALLBACK.get(sniffed.encoding, [])]:
         try:
-            text = raw.decode(encoding)
+            frame, total = _read_rows(open_file, sniffed, encoding, cap, name)
+            break
         except UnicodeDecodeError:
             continue
-        if "\x00" in text:
-            break
-        return text, ("utf-8" if encoding == "utf-8-sig" and not raw.startswith(b"\xef\xbb\xbf") else encoding)
-    raise BridgeError("the file is not a text CSV (it holds binary data); export it as CSV and upload that")
-
-
-def sniff_separator(text: str) -> str:
-    """Pick the separator that splits the first lines into the most consistent columns."""
-    lines = [line for line in text[:SAMPLE_BYTES].splitlines() if line.strip()][:50]
-    best, best_key = ",", (0.0, 0)
-    for sep in SEPARATORS:
-        rows = list(csv.reader(lines, delimiter=sep))
-        counts = [len(row) for row in rows]
-        if not counts:
-            continue
-        width, hits = Counter(counts).most_common(1)[0]
-        if width < 2:
-            continue
-        key = (hits / len(counts), width)
-        if key > best_key:
-            best, best_key = sep, key
-    return best
+    else:
+        raise BridgeError(f"{name} is not valid {sniffed.encoding} text after its first bytes; save it again as UTF-8 CSV")
+    if encoding != sniffed.encoding:
+        notes = [note for note in notes if not note.startswith("read the file as")] + [f"read the file as {encoding} text"]
+    if frame is None or frame.empty:
+        raise BridgeError(f"{name} has a header but no data rows; add rows or choose another file")
+    if total > len(frame):
+        why = "raise --max-rows to read more"
+        if cap < wanted:
+            why = f"with {len(sniffed.header):,} columns Bridge keeps at most {limits.MAX_CELLS:,} cells"
+        notes.append(f"sampled {len(frame):,} of {total:,} rows (a seeded uniform random sample; {why})")
+    return coerce_numbers(frame, sniffed.sep, notes), name, notes
 
 
 def _numeric_share(values: pd.Series, pattern: re.Pattern) -> float:
@@ -88,17 +164,24 @@ def _to_number(values: pd.Series, decimal_comma: bool) -> pd.Series:
 
 
 def coerce_numbers(frame: pd.DataFrame, sep: str, notes: list[str]) -> pd.DataFrame:
-    """Turn text columns that are really numbers into numbers, and say so."""
-    frame = frame.copy()
+    """Turn text columns that are really numbers into numbers, and say so; changes ``frame`` in place.
+
+    In place on purpose: a copy of a million-row frame would double the peak memory of loading it.
+    """
     decimal_columns = []
     for column in frame.columns:
         series = frame[column]
         if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
             continue
-        comma_share = _numeric_share(series, _DECIMAL_COMMA) if sep != "," else 0.0
+        comma_share = _numeric_share(series, _DECIMAL_COMMA) if sep not in (",", SINGLE_COLUMN) else 0.0
         plain_share = _numeric_share(series, _PLAIN_NUMBER)
-        share, decimal_comma = max((plain_share, False), (comma_share, True))
+        # A tie means no value has a decimal comma ('0.125' fits both): read it as pandas would, as a dot decimal.
+        decimal_comma = comma_share > plain_share
+        share = max(comma_share, plain_share)
         if share < 0.9:  # mostly words: a categorical or text column
+            if share >= 0.5:
+                notes.append(f"column '{column}' mixes numbers ({share:.0%}) and words, so it is read as text categories; "
+                             "fix the words if it is a numeric column")
             continue
         numbers = _to_number(series, decimal_comma)
         lost = int(numbers.isna().sum() - series.isna().sum())
@@ -110,39 +193,3 @@ def coerce_numbers(frame: pd.DataFrame, sep: str, notes: list[str]) -> pd.DataFr
     if decimal_columns:
         notes.append(f"read decimal commas in {len(decimal_columns)} column(s): {', '.join(decimal_columns[:5])}")
     return frame
-
-
-def parse_csv(source: str | os.PathLike | bytes) -> tuple[pd.DataFrame, str, list[str]]:
-    """Read a CSV path or bytes into a frame; return (frame, name, notes)."""
-    raw, name = read_bytes(source)
-    if not raw.strip():
-        raise BridgeError(f"{name} is empty; choose a CSV file with a header row and data rows")
-    text, encoding = decode(raw)
-    sep = sniff_separator(text)
-    notes = []
-    if encoding not in ("utf-8", "utf-8-sig"):
-        notes.append(f"read the file as {encoding} text")
-    if sep != ",":
-        notes.append(f"detected the {SEPARATOR_NAMES[sep]} separator")
-    try:
-        frame = pd.read_csv(
-            io.StringIO(text),
-            sep=sep,
-            na_values=EXTRA_NA,
-            keep_default_na=True,
-            skipinitialspace=True,
-            on_bad_lines="error",
-            low_memory=False,
-        )
-    except pd.errors.ParserError as exc:
-        detail = str(exc).strip().splitlines()[-1]
-        raise BridgeError(f"{name} has rows with a different number of fields ({detail}); fix those rows") from None
-    except pd.errors.EmptyDataError:
-        raise BridgeError(f"{name} has no columns; choose a CSV file with a header row") from None
-    if frame.empty:
-        raise BridgeError(f"{name} has a header but no data rows; add rows or choose another file")
-    frame.columns = [str(c).strip() for c in frame.columns]
-    if len(set(frame.columns)) != len(frame.columns):
-        duplicates = [c for c, n in Counter(frame.columns).items() if n > 1]
-        raise BridgeError(f"{name} repeats the column name(s) {duplicates[:3]}; give each column its own name")
-    return coerce_numbers(frame, sep, notes), name, notes

@@ -146,16 +146,21 @@ def _is_zip(source: str | os.PathLike | bytes) -> bool:
         return handle.read(4) == ZIP_MAGIC
 
 
-def load_csv(source: str | os.PathLike | bytes, name: str | None = None) -> Dataset:
-    """A CSV from a path or from uploaded bytes; the default target is the last column."""
-    frame, file_name, notes = parse_csv(source)
+def load_csv(source: str | os.PathLike | bytes, name: str | None = None, max_rows: int | None = None) -> Dataset:
+    """A CSV from a path or from uploaded bytes; the default target is the last column.
+
+    At most ``max_rows`` rows are kept (default ``bridge.limits.MAX_ROWS``); a longer file is sampled, with a note.
+    """
+    frame, file_name, notes = parse_csv(source, max_rows=max_rows, label=name)
     return Dataset(name=name or file_name, kind="table", frame=frame, default_target=str(frame.columns[-1]), notes=notes)
 
 
-def load_dataset(source: str | os.PathLike | bytes, name: str | None = None, image_size: int | None = None) -> Dataset:
+def load_dataset(source: str | os.PathLike | bytes, name: str | None = None, image_size: int | None = None,
+                 max_rows: int | None = None) -> Dataset:
     """Load a built-in by name, an image folder or zip, or a CSV, from a path or bytes.
 
-    Files are judged by their content, not their name: zip bytes are an image folder.
+    Files are judged by their content, not their name: zip bytes are an image folder (even named
+    .png), and PNG bytes named .csv get a message that says they are an image. ``max_rows`` caps a CSV.
     """
     if isinstance(source, (str, os.PathLike)) and str(source) in BUILTINS:
         return load_builtin(str(source))
@@ -165,4 +170,4 @@ def load_dataset(source: str | os.PathLike | bytes, name: str | None = None, ima
         return load_image_folder(source, name, image_size)
     if _is_zip(source):
         return load_image_folder(source, name, image_size)
-    return load_csv(source, name)
+    return load_csv(source, name, max_rows=max_rows)

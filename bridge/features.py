@@ -52,13 +52,29 @@ class Split:
         return {"train": len(self.train), "val": len(self.val), "test": len(self.test)}
 
 
+def _strata(y: np.ndarray) -> np.ndarray | None:
+    """Labels to stratify on: a class with a single row joins the largest class, so the others stay stratified.
+
+    One row cannot be spread over two parts, and scikit-learn refuses to stratify it at all;
+    None when fewer than two classes have two rows (stratifying would then be a plain random split).
+    """
+    values, counts = np.unique(y, return_counts=True)
+    if (counts >= 2).sum() < 2:
+        return None
+    lone = values[counts < 2]
+    return np.where(np.isin(y, lone), values[np.argmax(counts)], y) if len(lone) else y
+
+
 def split_rows(y: np.ndarray, task: str, seed: int, test_size: float = 0.2, val_size: float = 0.2) -> Split:
     """Train / validation / test, stratified by class for classification, with a fixed seed."""
     positions = np.arange(len(y))
-    stratified = task == "classification"
+    first = _strata(y) if task == "classification" else None
+    stratified = first is not None
     try:
-        rest, test = train_test_split(positions, test_size=test_size, random_state=seed, stratify=y if stratified else None)
-        train, val = train_test_split(rest, test_size=val_size, random_state=seed, stratify=y[rest] if stratified else None)
+        rest, test = train_test_split(positions, test_size=test_size, random_state=seed, stratify=first)
+        second = _strata(y[rest]) if stratified else None
+        stratified = second is not None
+        train, val = train_test_split(rest, test_size=val_size, random_state=seed, stratify=second)
     except ValueError:  # too few rows per class for every part to hold each class
         stratified = False
         rest, test = train_test_split(positions, test_size=test_size, random_state=seed)

@@ -10,22 +10,20 @@ extracted to disk.
 
 from __future__ import annotations
 
-import io
 import os
 import statistics
 import warnings
-import zipfile
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 from typing import IO
 
 import numpy as np
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
+from bridge.archive import Opener, open_source
 from bridge.errors import BridgeError
+from bridge.filetype import identify
 
 # An allowlist, so Pillow never runs its rarer (and less hardened) decoders on user files.
 FORMATS = ("PNG", "JPEG", "BMP", "GIF", "WEBP")
@@ -35,9 +33,6 @@ TRANSPARENT_MODES = {"RGBA", "RGBa", "LA", "La", "PA"}
 JUNK_NAMES = {"__MACOSX", "Thumbs.db", "desktop.ini"}
 MIN_SIDE = 8
 LAYOUT = "put each class's images in its own subfolder, e.g. cat/001.png and dog/001.png"
-
-Opener = Callable[[str], IO[bytes]]
-
 
 @dataclass
 class ImageData:
@@ -71,11 +66,11 @@ def load_images(source: str | os.PathLike | bytes, image_size: int | None = None
     if max_side < MIN_SIDE:
         raise BridgeError(f"max_side {max_side} is too small; use at least {MIN_SIDE} pixels")
     where = "the uploaded zip" if isinstance(source, bytes | bytearray | memoryview) else str(source)
-    with _open_source(source) as (names, opener):
+    with open_source(source) as (names, opener, source_notes):
         names = [name for name in names if not _is_junk(name)]
         strip = _wrapper_depth(names)
-        found, loose, skipped, ignored = _scan(names, strip, opener)
-        _check_layout(found, loose, skipped, where)
+        found, loose, skipped, ignored, archives = _scan(names, strip, opener)
+        _check_layout(found, loose, skipped, where, archives)
         size, size_note = _choose_size([side for _, _, side, _, _ in found], image_size, max_side)
         channels = 1 if all(gray for *_, gray in found) else 3
         images = np.empty((len(found), channels, size, size), dtype=np.float32)
@@ -95,7 +90,10 @@ def load_images(source: str | os.PathLike | bytes, image_size: int | None = None
     classes = sorted(set(labels))
     if len(classes) < 2:
         raise BridgeError(_too_few_classes(classes, "that could be decoded"))
-    notes = [size_note, *_event_notes(events, channels)]
+    notes = [size_note, *_event_notes(events, channels), *source_notes]
+    if archives:
+        notes.append(f"ignored {_n(len(archives), 'archive')} inside the data (e.g. '{archives[0]}'): archives inside archives "
+                     "are never opened; unpack them into the class folders")
     # The counts of ignored and skipped files live in their own fields; bridge.data words them for the user.
     if loose:
         notes.append(f"ignored {_n(len(loose), 'image')} at the top level (e.g. '{loose[0]}'): only images inside a class folder are used")
@@ -127,38 +125,6 @@ def images_from_digits() -> ImageData:
     )
 
 
-@contextmanager
-def _open_source(source: str | os.PathLike | bytes) -> Iterator[tuple[list[str], Opener]]:
-    """Yield the file names (posix, relative) and a function that opens one of them."""
-    if isinstance(source, bytes | bytearray | memoryview):
-        with _open_zip(io.BytesIO(bytes(source)), "the uploaded file") as found:
-            yield found
-        return
-    path = Path(source)
-    if not path.exists():
-        raise BridgeError(f"{path} does not exist; check the path to the image folder or .zip")
-    if path.is_dir():
-        names = sorted((Path(top) / name).relative_to(path).as_posix() for top, _, files in os.walk(path) for name in files)
-        yield names, lambda name: open(path / name, "rb")
-    elif zipfile.is_zipfile(path):
-        with _open_zip(path, str(path)) as found:
-            yield found
-    else:
-        raise BridgeError(f"{path} is not a folder or a .zip file; give a folder (or a .zip of one) with one subfolder per class")
-
-
-@contextmanager
-def _open_zip(file: Path | IO[bytes], label: str) -> Iterator[tuple[list[str], Opener]]:
-    try:
-        archive = zipfile.ZipFile(file)
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise BridgeError(f"{label} is not a valid zip archive ({exc}); upload a .zip of a folder with one subfolder per class") from exc
-    with archive:
-        # Zips made on Windows may use backslashes; members are read one at a time, never extracted.
-        members = {info.filename.replace("\\", "/").strip("/"): info for info in archive.infolist() if not info.is_dir()}
-        yield sorted(members), lambda name: archive.open(members[name])
-
-
 def _is_junk(name: str) -> bool:
     """macOS/Windows bookkeeping files, which the user never meant as data."""
     return any(part.startswith(".") or part in JUNK_NAMES for part in name.split("/"))
@@ -170,9 +136,9 @@ def _wrapper_depth(names: list[str]) -> int:
     return int(len({p[0] for p in parts}) == 1 and any(len(p) >= 3 for p in parts))
 
 
-def _scan(names: list[str], strip: int, opener: Opener) -> tuple[list, list, list, list]:
-    """First pass: headers only, for size, mode and whether each file is an image at all."""
-    found, loose, skipped, ignored = [], [], [], []
+def _scan(names: list[str], strip: int, opener: Opener) -> tuple[list, list, list, list, list]:
+    """First pass: headers only, for size, mode and whether each file is an image at all (by content, not name)."""
+    found, loose, skipped, ignored, archives = [], [], [], [], []
     for name in names:
         parts = name.split("/")[strip:]
         looks_like_image = PurePosixPath(name).suffix.lower() in IMAGE_EXTENSIONS
@@ -183,9 +149,13 @@ def _scan(names: list[str], strip: int, opener: Opener) -> tuple[list, list, lis
                 with Image.open(fp, formats=FORMATS) as im:
                     (width, height), mode = im.size, im.mode
                     gray = mode in GRAY_MODES or _gray_palette(im)  # transparent gray stays gray: composited on white
-        except UnidentifiedImageError as exc:
-            if looks_like_image:
-                skipped.append({"file": name, "reason": _reason(exc)})
+        except UnidentifiedImageError:
+            kind = _identify(opener, name)
+            if kind and "archive" in kind:
+                archives.append(name)
+            elif looks_like_image or (kind and ("image" in kind or "EPS" in kind)):
+                what = f": it is {kind}" if kind else ""
+                skipped.append({"file": name, "reason": f"not a PNG, JPEG, BMP, GIF or WebP image by its content{what}"})
             else:
                 ignored.append(name)
             continue
@@ -196,7 +166,17 @@ def _scan(names: list[str], strip: int, opener: Opener) -> tuple[list, list, lis
             loose.append(name)
         else:
             found.append((name, parts[0], min(width, height), width == height, gray))
-    return found, loose, skipped, ignored
+    return found, loose, skipped, ignored, archives
+
+
+def _identify(opener: Opener, name: str) -> str | None:
+    """What a file that is not an allowed image really is, from its first bytes."""
+    try:
+        with opener(name) as fp:
+            known = identify(fp.read(32))
+    except Exception:  # a member that cannot even be read is just 'not an image'
+        return None
+    return known[0] if known else None
 
 
 def _gray_palette(im: Image.Image) -> bool:
@@ -208,12 +188,15 @@ def _gray_palette(im: Image.Image) -> bool:
     return data[0::3] == data[1::3] == data[2::3]
 
 
-def _check_layout(found: list, loose: list, skipped: list, where: str) -> None:
+def _check_layout(found: list, loose: list, skipped: list, where: str, archives: list) -> None:
     if not found and loose:
         raise BridgeError(f"no class folders found in {where}: the images sit directly in it; {LAYOUT}")
     if not found and skipped:
         example = f"{skipped[0]['file']}: {skipped[0]['reason']}"
         raise BridgeError(f"none of the {len(skipped)} image files in {where} could be read (e.g. {example}); check they are valid images")
+    if not found and archives:
+        raise BridgeError(f"no images found in {where}, only {_n(len(archives), 'archive')} inside it (e.g. '{archives[0]}'), "
+                          f"which are never opened; unpack them and {LAYOUT}")
     if not found:
         raise BridgeError(f"no images found in {where}; add PNG, JPEG, BMP, GIF or WebP files and {LAYOUT}")
     classes = sorted({label for _, label, *_ in found})

@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 
 from bridge.errors import BridgeError
-from bridge.task import TRUE_WORDS, ColumnPlan, detect_task, parse_dates, plan_columns, target_looks_like_id
+from bridge.leakage import leaky_columns
+from bridge.task import TRUE_WORDS, ColumnPlan, detect_task, is_text, parse_dates, plan_columns, target_looks_like_id
 
 MIN_ROWS = 20
 MIN_PER_CLASS = 3  # one row each for train, validation and test
@@ -84,10 +85,13 @@ def _target_values(y: pd.Series, task: str) -> np.ndarray:
 def make_problem(frame: pd.DataFrame, target: str | None = None, task: str = "auto", default_target: str | None = None) -> TableProblem:
     """Pick the target, detect the task, and give every other column a role."""
     if frame.shape[1] < 2:
-        raise BridgeError("the table has a single column; a model needs at least one feature column besides the target")
+        raise BridgeError(f"the table has a single column ('{frame.columns[0]}'); a model needs at least one feature column besides "
+                          "the target, so separate the columns with a comma, semicolon, tab or pipe")
     target = resolve_target(frame, target, default_target)
     notes: list[str] = []
     missing_target = frame[target].isna()
+    if missing_target.all():
+        raise BridgeError(f"target '{target}' is empty in every row; choose a column with values as --target")
     rows_dropped = int(missing_target.sum())
     if rows_dropped:
         notes.append(f"dropped {rows_dropped} row(s) with no value for the target '{target}'")
@@ -96,7 +100,7 @@ def make_problem(frame: pd.DataFrame, target: str | None = None, task: str = "au
         task = detect_task(frame[target]) if len(frame) else "classification"
     elif task not in ("classification", "regression"):
         raise BridgeError(f"unknown task '{task}'; use auto, classification or regression")
-    if task == "classification" and target_looks_like_id(frame[target]):
+    if (task == "classification" or not is_text(frame[target])) and target_looks_like_id(frame[target]):  # text is refused below
         raise BridgeError(f"target '{target}' has a different value in almost every row, like an ID; choose another --target")
     if task == "classification":
         counts = frame[target].astype(str).value_counts()
@@ -105,6 +109,9 @@ def make_problem(frame: pd.DataFrame, target: str | None = None, task: str = "au
             frame = frame.loc[~frame[target].astype(str).isin(rare.index)]
             rows_dropped += int(rare.sum())
             notes.append(f"dropped {int(rare.sum())} row(s) of {len(rare)} class(es) with fewer than {MIN_PER_CLASS} rows")
+        elif len(rare) and len(counts) > 1:  # dropping it would leave one class: say so rather than split it at random
+            raise BridgeError(f"class '{rare.index[0]}' of target '{target}' has only {int(rare.iloc[0])} row(s); each class needs at least "
+                              f"{MIN_PER_CLASS} (one each for training, validation and test); add rows or choose another target")
     if len(frame) < MIN_ROWS:
         raise BridgeError(f"only {len(frame)} usable rows; Bridge needs at least {MIN_ROWS} rows with a target value")
     y = _target_values(frame[target], task)
@@ -127,6 +134,10 @@ def make_problem(frame: pd.DataFrame, target: str | None = None, task: str = "au
     features = pd.concat([numeric, categorical], axis=1)
     if features.shape[1] == 0:
         raise BridgeError("no usable feature columns are left (all were IDs, text or empty); add feature columns")
+    metric = "accuracy" if task == "classification" else "R²"
+    for column, score in leaky_columns(features, y, task, list(numeric.columns)):
+        notes.append(f"column '{column}' alone predicts the target almost perfectly ({metric} {score:.2f} on held-out rows): "
+                     "likely leakage; check it is not derived from the target")
     return TableProblem(
         features=features,
         y=y,

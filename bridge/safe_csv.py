@@ -27,4 +27,5 @@ def safe_csv_bytes(frame: pd.DataFrame) -> bytes:
     for column in safe.columns:
         if not pd.api.types.is_numeric_dtype(safe[column]):
             safe[column] = safe[column].map(neutralise)
-    return safe.to_csv(index=False).encode("utf-8")
+    # "\r\n" rows make pandas quote any cell holding a bare "\r", so no cell can start a new row in a spreadsheet.
+    return safe.to_csv(index=False, lineterminator="\r\n").encode("utf-8")

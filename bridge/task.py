@@ -128,5 +128,15 @@ def plan_columns(frame: pd.DataFrame, target: str) -> ColumnPlan:
 
 
 def target_looks_like_id(y: pd.Series) -> bool:
+    """Text unique in almost every row, an ID-named column of unique values, or a row number (unique consecutive integers).
+
+    Unique numbers in general are a fine regression target (prices), so numbers need the name or the 1, 2, 3... pattern.
+    """
     present = y.dropna()
-    return is_text(present) and len(present) >= 20 and present.nunique() >= 0.9 * len(present)
+    if len(present) < 20 or present.nunique() < 0.9 * len(present):
+        return False
+    if is_text(present) or _ID_NAME.search(str(y.name)):
+        return True
+    if pd.api.types.is_integer_dtype(present) and present.nunique() == len(present):
+        return bool(np.all(np.diff(np.sort(present.to_numpy())) == 1))
+    return False

@@ -11,7 +11,10 @@ only adds per-batch Python overhead.
 
 from __future__ import annotations
 
+import os
+import pickle
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
@@ -203,9 +206,36 @@ class NeuralEstimator:
 
     @classmethod
     def load_checkpoint(cls, path, device: str = "cpu") -> NeuralEstimator:
-        """Rebuild a trained estimator from a checkpoint file; never unpickles code."""
-        data = torch.load(path, map_location="cpu", weights_only=True)
-        estimator = cls(task=data["task"], network=data["model_args"]["kind"], train=TrainConfig(**data["train"]), seed=data["seed"])
+        """Rebuild a trained estimator from a checkpoint file; never unpickles code.
+
+        ``weights_only=True`` only rebuilds tensors and plain types, so a file whose pickle would run
+        code (a ``__reduce__`` that writes a file, say) is refused before anything runs. The network is
+        first built on the meta device, so hostile sizes in ``model_args`` allocate nothing until
+        they match the weights actually stored in the file.
+        """
+        name = os.path.basename(os.fspath(path)) if isinstance(path, str | os.PathLike) else "the uploaded checkpoint"
+        refuse = f"{name} is not a checkpoint saved by Bridge; save one with --checkpoint and load that"
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # torch warns about odd pickle protocols before refusing them
+                data = torch.load(path, map_location="cpu", weights_only=True)
+        except FileNotFoundError:
+            raise BridgeError(f"file not found: {path}; check the path to the checkpoint") from None
+        except pickle.UnpicklingError:  # torch's own message suggests weights_only=False, which is exactly what must not happen
+            raise BridgeError(f"{name} holds Python objects besides weights and plain values, which Bridge never loads "
+                              "(they could run code); load only checkpoints saved by Bridge") from None
+        except Exception:  # empty, truncated or another format: RuntimeError, EOFError, ...
+            raise BridgeError(f"{refuse} (it is empty, truncated or not a PyTorch file)") from None
+        try:
+            estimator = cls(task=data["task"], network=data["model_args"]["kind"], train=TrainConfig(**data["train"]), seed=data["seed"])
+            with torch.device("meta"):
+                shapes = {k: tuple(v.shape) for k, v in build_network(data["model_args"]).state_dict().items()}
+            if shapes != {k: tuple(v.shape) for k, v in data["state_dict"].items()}:
+                raise ValueError("the weights do not match the network it describes")
+        except BridgeError:
+            raise
+        except Exception as exc:  # missing keys, wrong types: any of them means the file was not made by save_checkpoint
+            raise BridgeError(f"{refuse} ({type(exc).__name__}: {(str(exc).splitlines() or ['malformed'])[0][:120]})") from None
         estimator.device_ = resolve_device(device)
         estimator.model_args_ = data["model_args"]
         estimator.model_ = build_network(data["model_args"]).to(estimator.device_)

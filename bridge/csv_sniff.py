@@ -1,0 +1,144 @@
+"""Guess how a CSV is written from its first bytes: encoding, separator and header.
+
+Only the start of the file is read (``limits.SNIFF_BYTES``, more only to finish a long header
+line, up to ``limits.MAX_HEADER_BYTES``), so sniffing a 10 GB file costs what sniffing a small
+one does, and a header with far too many columns is refused before any row is parsed.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import IO
+
+from bridge import limits
+from bridge.errors import BridgeError
+from bridge.filetype import identify
+
+SEPARATORS = [",", ";", "\t", "|"]
+SEPARATOR_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+# The ASCII unit separator never occurs in a one-column file, so pandas keeps each line whole.
+SINGLE_COLUMN = "\x1f"
+
+
+@dataclass(frozen=True)
+class Sniffed:
+    encoding: str  # a codec name pandas accepts
+    sep: str
+    header: list[str]  # stripped; an empty name becomes 'Unnamed: i', as pandas names it
+    notes: list[str] = field(default_factory=list)
+
+
+def read_head(handle: IO[bytes], name: str) -> tuple[bytes, bool]:
+    """The first bytes, through the end of the header line plus a block of rows; (head, whole file)."""
+    head = bytearray(handle.read(limits.SNIFF_BYTES))
+    if b"\n" not in head and b"\r" not in head:  # old Mac files end lines with \r alone
+        while b"\n" not in head and b"\r" not in head:
+            more = handle.read(limits.SNIFF_BYTES)
+            if not more:
+                return bytes(head), True
+            head += more
+            if len(head) > limits.MAX_HEADER_BYTES:
+                raise BridgeError(f"the first line of {name} is longer than {limits.MAX_HEADER_BYTES // 2**20} MB, far more than "
+                                  f"a header of {limits.MAX_COLUMNS:,} columns; keep the columns you need and save a smaller CSV")
+        head += handle.read(limits.SNIFF_BYTES)  # rows after a long header, for the separator
+    return bytes(head), not handle.read(1)
+
+
+def detect_encoding(head: bytes, complete: bool) -> str:
+    """UTF-8 (with or without BOM), UTF-16 (BOM, or the zero bytes of ASCII text), else cp1252, else Latin-1."""
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    start = head[:4096]
+    even_zeros, odd_zeros, half = start[0::2].count(0), start[1::2].count(0), len(start) // 2
+    if half >= 2 and even_zeros == 0 and odd_zeros > 0.3 * half:
+        return "utf-16-le"
+    if half >= 2 and odd_zeros == 0 and even_zeros > 0.3 * half:
+        return "utf-16-be"
+    for encoding in ("utf-8", "cp1252"):
+        try:
+            codecs.getincrementaldecoder(encoding)().decode(head, final=complete)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    return "latin-1"  # every byte is a Latin-1 character
+
+
+def decode_head(head: bytes, encoding: str, complete: bool, name: str) -> str:
+    """The head as text; a cut multi-byte character at its end is left out, not an error."""
+    known = identify(head)
+    if known:
+        raise BridgeError(f"{name} is {known[0]}, not a CSV text table; {known[1]}")
+    try:
+        text = codecs.getincrementaldecoder(encoding)().decode(head, final=complete)
+    except UnicodeDecodeError:
+        raise BridgeError(f"{name} is not valid {encoding} text; save it again as UTF-8 CSV") from None
+    if "\x00" in text:
+        raise BridgeError(f"{name} is not a text CSV (it holds binary data); export it as CSV and use that")
+    return text.removeprefix("\ufeff")
+
+
+def sniff_separator(lines: list[str]) -> str:
+    """The separator that splits the header into 2+ fields and all lines into the most consistent widths.
+
+    The header must split: a one-column file of decimal commas ('1,5') must not become two columns.
+    """
+    best, best_key = SINGLE_COLUMN, (0.0, 0)
+    for sep in SEPARATORS:
+        try:
+            widths = [len(row) for row in csv.reader(lines, delimiter=sep)]
+        except csv.Error:
+            continue
+        if not widths or widths[0] < 2:
+            continue
+        width, hits = Counter(widths).most_common(1)[0]
+        key = (hits / len(widths), width)
+        if key > best_key:
+            best, best_key = sep, key
+    return best
+
+
+def parse_header(text: str, sep: str, name: str) -> list[str]:
+    """The first non-blank record, as stripped names, checked for count and repeats."""
+    try:
+        reader = csv.reader(io.StringIO(text, newline=None), delimiter=sep, skipinitialspace=True)  # newline=None: a lone \r ends a line too
+        row = next((row for row in reader if any(cell.strip() for cell in row)), [])
+    except csv.Error as exc:
+        raise BridgeError(f"cannot read the header of {name} ({exc}); check the first line is a plain list of column names") from None
+    if not row:
+        raise BridgeError(f"{name} is empty; choose a CSV file with a header row and data rows")
+    if len(row) > limits.MAX_COLUMNS:
+        raise BridgeError(f"{name} has {len(row):,} columns; Bridge reads at most {limits.MAX_COLUMNS:,}; "
+                          "keep the columns you need and save a smaller CSV")
+    names = [cell.strip() or f"Unnamed: {i}" for i, cell in enumerate(row)]
+    repeated = [column for column, count in Counter(names).items() if count > 1]
+    if repeated:
+        where = [i + 1 for i, column in enumerate(names) if column == repeated[0]]
+        raise BridgeError(f"{name} repeats the column name '{repeated[0]}' (columns {', '.join(map(str, where[:4]))}); "
+                          "give each column its own name")
+    return names
+
+
+def sniff(head: bytes, complete: bool, name: str) -> Sniffed:
+    """Encoding, separator and header of a CSV from its first bytes."""
+    encoding = detect_encoding(head, complete)
+    text = decode_head(head, encoding, complete, name)
+    if not text.strip():
+        raise BridgeError(f"{name} is empty; choose a CSV file with a header row and data rows")
+    lines = [line for line in text.splitlines() if line.strip()]
+    if not complete and len(lines) > 1:
+        lines = lines[:-1]  # the last line may be cut in the middle
+    sep = sniff_separator(lines[:50])
+    notes = []
+    if encoding not in ("utf-8", "utf-8-sig"):
+        notes.append(f"read the file as {encoding} text")
+    if sep == SINGLE_COLUMN:
+        notes.append("found a single column: no comma, semicolon, tab or pipe splits the header line")
+    elif sep != ",":
+        notes.append(f"detected the {SEPARATOR_NAMES[sep]} separator")
+    return Sniffed(encoding, sep, parse_header(text, sep, name), notes)
