@@ -6,7 +6,7 @@ shows the current dataset and the last run. Run with: streamlit run app.py
 
 import streamlit as st
 
-from pages.common import PAGES, ensure_default_dataset, sidebar
+from pages.common import PAGES, ensure_default_dataset, sidebar, sidebar_lines
 
 st.set_page_config(page_title="Bridge: scikit-learn or PyTorch?", page_icon=":material/compare_arrows:", layout="wide")
 
@@ -19,7 +19,10 @@ navigation = st.navigation([
     st.Page(PAGES["note"], title="Bridge note", icon=":material/school:"),
 ])
 ensure_default_dataset()
-try:
-    navigation.run()
-finally:  # after the page, so the sidebar shows a run the page just finished, even if the page stopped early
-    sidebar()
+# The sidebar is drawn before the page, and redrawn in place after it so it shows a run or dataset the
+# page just set. A page that stops early (st.stop: "run a comparison first") keeps the first drawing,
+# since Streamlit draws nothing after st.stop, not even in a finally block.
+lines = sidebar_lines()
+sidebar(lines)
+navigation.run()
+sidebar(lines)

@@ -2,6 +2,9 @@
 
 Altair is a chart grammar, not a UI toolkit, so these stay in the core and
 are tested without streamlit.
+
+Sizes along a category axis are steps (pixels per category), not totals: Streamlit fits a
+numeric height around the axes and titles too, which squashed a three-class chart to a line.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ import altair as alt
 import pandas as pd
 
 SPLIT_COLORS = alt.Scale(domain=["train", "validation", "test"], range=["#4c78a8", "#f58518", "#54a24b"])
+CURVE_COLORS = alt.Scale(domain=["train", "validation"], range=["#4c78a8", "#f58518"])  # curves have no test line to list
 CELL_SELECTION = "cell"  # the name the Compare and Errors pages read a clicked confusion cell from
 
 
@@ -18,7 +22,7 @@ def loss_chart(long: pd.DataFrame, best_epoch: int | None = None) -> alt.Chart:
     lines = alt.Chart(long).mark_line(point=True).encode(
         x=alt.X("epoch:Q", title="epoch", axis=alt.Axis(tickMinStep=1)),
         y=alt.Y("loss:Q", title="loss", scale=alt.Scale(zero=False)),
-        color=alt.Color("split:N", scale=SPLIT_COLORS, title=None),
+        color=alt.Color("split:N", scale=CURVE_COLORS, title=None),
         tooltip=["epoch", "split", alt.Tooltip("loss:Q", format=".4f")],
     )
     if best_epoch:
@@ -33,7 +37,7 @@ def size_chart(long: pd.DataFrame, metric: str) -> alt.Chart:
     return alt.Chart(long).mark_line(point=True).encode(
         x=alt.X("train_size:Q", title="training rows"),
         y=alt.Y("score:Q", title=metric, scale=alt.Scale(zero=False)),
-        color=alt.Color("split:N", scale=SPLIT_COLORS, title=None),
+        color=alt.Color("split:N", scale=CURVE_COLORS, title=None),
         tooltip=["train_size", "split", alt.Tooltip("score:Q", format=".3f")],
     ).properties(title=f"scikit-learn: {metric} by training size", height=260)
 
@@ -41,9 +45,11 @@ def size_chart(long: pd.DataFrame, metric: str) -> alt.Chart:
 def confusion_chart(long: pd.DataFrame, title: str) -> alt.Chart:
     """A heatmap of true against predicted class; clicking a cell selects it (rows = truth)."""
     select = alt.selection_point(name=CELL_SELECTION, fields=["true", "predicted"], on="click")
+    classes = max(1, long["true"].nunique()) if len(long) else 1
+    short = long["predicted"].astype(str).str.len().max() <= 8 if len(long) else True
     base = alt.Chart(long).encode(
-        x=alt.X("predicted:N", title="predicted"),
-        y=alt.Y("true:N", title="true"),
+        x=alt.X("predicted:N", title="predicted", axis=alt.Axis(labelAngle=0 if short else -45, labelLimit=120)),
+        y=alt.Y("true:N", title="true", axis=alt.Axis(labelLimit=120)),
     )
     cells = base.mark_rect().encode(
         color=alt.Color("rows:Q", scale=alt.Scale(scheme="blues"), legend=None),
@@ -54,19 +60,21 @@ def confusion_chart(long: pd.DataFrame, title: str) -> alt.Chart:
         text="rows:Q",
         color=alt.condition(alt.datum.rows > (long["rows"].max() / 2 if len(long) else 0), alt.value("white"), alt.value("black")),
     )
-    side = max(160, min(420, 36 * max(1, long["true"].nunique())))
-    return (cells + labels).properties(title=title, width=side, height=side)
+    cell = max(24, min(56, 400 // classes))  # pixels per class: square cells, the whole matrix at most ~400 px a side
+    return (cells + labels).properties(title=title, width=alt.Step(cell), height=alt.Step(cell))
 
 
 def balance_chart(frame: pd.DataFrame) -> alt.Chart:
     """Rows per class, or a histogram of a numeric target."""
     if "class" in frame:
         return alt.Chart(frame).mark_bar().encode(
-            x=alt.X("rows:Q", title="rows"), y=alt.Y("class:N", sort="-x", title=None), tooltip=["class", "rows"],
-        ).properties(title="Rows per class", height=max(80, 22 * len(frame)))
+            x=alt.X("rows:Q", title="rows", axis=alt.Axis(tickMinStep=1, format="d")),
+            y=alt.Y("class:N", sort="-x", title=None, axis=alt.Axis(labelLimit=160)),
+            tooltip=["class", "rows"],
+        ).properties(title="Rows per class", height=alt.Step(22))
     return alt.Chart(frame).mark_bar().encode(
         x=alt.X("value:Q", bin=alt.Bin(maxbins=30), title="target"), y=alt.Y("count():Q", title="rows"),
-    ).properties(title="Target values", height=200)
+    ).properties(title="Target values", height=240)
 
 
 def split_chart(sizes: dict[str, int]) -> alt.Chart:

@@ -4,7 +4,7 @@ import streamlit as st
 
 from bridge import charts, views
 from bridge.charts import CELL_SELECTION
-from pages.common import CELL, PAGES, need_comparison
+from pages.common import CELL, PAGES, delta_color, need_comparison
 
 SIDES = {"sklearn": "scikit-learn", "pytorch": "PyTorch"}
 
@@ -27,7 +27,8 @@ st.caption(f"Test split: {comparison.split['test']} rows that neither side saw w
 c1, c2, c3 = st.columns(3)
 c1.metric(f"Dummy floor: {models['dummy'].name}", f"{dummy:.3f}", help="Predicts the most likely answer whatever the input")
 c2.metric(f"scikit-learn: {models['sklearn'].name}", f"{sk:.3f}", f"{sk - dummy:+.3f} vs Dummy")
-c3.metric(f"PyTorch: {models['pytorch'].name}", f"{pt:.3f}", f"{pt - sk:+.3f} vs scikit-learn ({pt - dummy:+.3f} vs Dummy)")
+c3.metric(f"PyTorch: {models['pytorch'].name}", f"{pt:.3f}", f"{pt - sk:+.3f} vs scikit-learn ({pt - dummy:+.3f} vs Dummy)",
+          delta_color=delta_color(pt - sk))
 
 table = views.metrics_table(comparison)
 st.dataframe(table, width="stretch")
@@ -46,7 +47,7 @@ if comparison.confusion:
     for column, (side, label) in zip(columns, SIDES.items()):
         with column:
             event = st.altair_chart(charts.confusion_chart(views.confusion_frame(comparison, side), label),
-                                    on_select="rerun", key=f"confusion-{side}")
+                                    on_select="rerun", key=f"confusion-{side}", width="content")
             open_cell(side, event)
 
 st.subheader("Cost")

@@ -1,7 +1,12 @@
 """Data: pick or upload a dataset, look at it, and settle the target and the task."""
 
+import logging
+from pathlib import PurePosixPath
+
 import numpy as np
 import streamlit as st
+from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileManager
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from bridge import charts, views
 from bridge.data import BUILTINS
@@ -9,6 +14,46 @@ from bridge.errors import BridgeError
 from pages.common import PAGES, SOURCE, TARGET, TASK, builtin_label, cached_builtin, cached_upload, need_dataset, set_dataset, upload_key
 
 THUMBNAILS_PER_CLASS = 8
+UPLOAD_GEN = "bridge.upload_gen"  # bumped after each upload, so the uploader starts empty and its bytes leave session state
+UPLOAD_NOTICE = "bridge.upload_notice"  # ("error" | "success", one line) about the last upload
+logger = logging.getLogger(__name__)
+
+
+def uploader_key() -> str:
+    return f"bridge.upload.{st.session_state.get(UPLOAD_GEN, 0)}"
+
+
+def drop_server_copy(file_id: str) -> None:
+    """Free Streamlit's own copy of the uploaded bytes too, as its chat input does once it has read a file."""
+    ctx = get_script_run_ctx()
+    if ctx is not None and isinstance(ctx.uploaded_file_mgr, MemoryUploadedFileManager):
+        ctx.uploaded_file_mgr.remove_file(session_id=ctx.session_id, file_id=file_id)
+
+
+def use_upload() -> None:
+    """Parse a new upload once; on failure the previous dataset and every stored run stay as they were.
+
+    The uploader gets a new key afterwards: Streamlit then drops the old widget's value, so the raw
+    bytes are not kept in session state once parsed (the parsed Dataset holds no bytes).
+    """
+    upload = st.session_state.get(uploader_key())
+    if upload is None:
+        return
+    st.session_state[UPLOAD_GEN] = st.session_state.get(UPLOAD_GEN, 0) + 1
+    data = upload.getvalue()
+    drop_server_copy(upload.file_id)
+    try:
+        set_dataset(cached_upload(data, upload.name), upload_key(data))
+    except BridgeError as exc:
+        notice = ("error", f"Could not use {upload.name}: {exc}. Your previous dataset and results are kept.")
+    except Exception:  # a reader bug must not cost the session its work, nor show a traceback; the log keeps it
+        logger.exception("reading upload %s failed", upload.name)
+        notice = ("error", f"Could not read {upload.name}: upload a CSV, or a .zip with one folder of images per class. "
+                           "Your previous dataset and results are kept.")
+    else:
+        notice = ("success", f"Loaded {upload.name}.")
+    st.session_state[UPLOAD_NOTICE] = notice
+
 
 st.title("Data")
 st.caption("Every comparison starts here: the same rows and features will go to scikit-learn and to PyTorch.")
@@ -22,32 +67,18 @@ with builtin_tab:
         name = st.selectbox("Dataset", names, index=index, format_func=builtin_label)
         if st.form_submit_button("Use this dataset"):
             set_dataset(cached_builtin(name), f"builtin:{name}")
-UPLOAD_ERROR = "bridge.upload_error"
-
-
-def use_upload() -> None:
-    """Runs only when the uploaded file changes, so a stale upload never replaces a later choice."""
-    st.session_state.pop(UPLOAD_ERROR, None)
-    upload = st.session_state.get("bridge.upload")
-    if upload is None:
-        return
-    data = upload.getvalue()
-    try:
-        set_dataset(cached_upload(data, upload.name), upload_key(data))
-    except BridgeError as exc:
-        st.session_state[UPLOAD_ERROR] = f"Could not use {upload.name}: {exc}. Your previous dataset is still loaded."
-
-
 with upload_tab:
     st.file_uploader(
         "A CSV file, or a .zip of an image folder laid out as root/<class>/<image>",
         type=["csv", "tsv", "txt", "zip"],
-        key="bridge.upload",
+        key=uploader_key(),
         on_change=use_upload,
         help="CSV: any common encoding, separator and decimal comma. Images: PNG, JPEG, BMP, GIF or WebP.",
     )
-if UPLOAD_ERROR in st.session_state:
-    st.error(st.session_state[UPLOAD_ERROR])
+notice = st.session_state.pop(UPLOAD_NOTICE, None)  # shown once: it answers the upload that just happened
+if notice:
+    kind, text = notice
+    (st.error if kind == "error" else st.success)(text)
 
 dataset = need_dataset()
 st.subheader(dataset.name)
@@ -64,7 +95,7 @@ if dataset.kind == "images":
         rows = np.flatnonzero(images.labels == label)[:THUMBNAILS_PER_CLASS]
         pictures = [np.clip(images.images[i].transpose(1, 2, 0).squeeze(), 0, 1) for i in rows]
         st.markdown(f"**{label}** ({int(np.sum(images.labels == label))} images)")
-        st.image(pictures, width=64, caption=[images.files[i].rsplit("/", 1)[-1] for i in rows])
+        st.image(pictures, width=72, caption=[PurePosixPath(images.files[i]).stem for i in rows])
     task, balance = views.target_balance(dataset)
     st.altair_chart(charts.balance_chart(balance), width="stretch")
     st.stop()

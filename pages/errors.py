@@ -4,6 +4,7 @@ import numpy as np
 import streamlit as st
 
 from bridge import views
+from bridge.safe_csv import safe_csv_bytes
 from bridge.thumbnails import data_uri
 from pages.common import CELL, need_comparison
 
@@ -32,6 +33,9 @@ else:
     table = views.filter_predictions(comparison, which, None if true_class == "(any)" else true_class, cell)
 
 st.write(f"{len(table)} row(s)")
+# The CSV goes through safe_csv: a cell from the uploaded data cannot run as a spreadsheet formula.
+st.download_button("Download these rows (CSV)", safe_csv_bytes(table), file_name=f"bridge-{comparison.dataset['name']}-rows.csv",
+                   mime="text/csv", disabled=table.empty, on_click="ignore")
 if images and len(table):
     rows = table["row"].to_numpy()[:MAX_THUMBNAILS]
     positions = np.searchsorted(comparison.prepared.test_rows, rows)
@@ -41,10 +45,18 @@ st.dataframe(
     table,
     width="stretch",
     hide_index=True,
-    column_config={
+    column_config={  # the frame keeps the report's short names; people read these
         "image": st.column_config.ImageColumn("image", width="small"),
+        "row": st.column_config.NumberColumn("row", help="The row's number in the data (0 = first data row)"),
+        "sklearn": "scikit-learn says",
+        "pytorch": "PyTorch says",
         "sklearn_confidence": st.column_config.ProgressColumn("scikit-learn confidence", min_value=0.0, max_value=1.0, format="%.2f"),
         "pytorch_confidence": st.column_config.ProgressColumn("PyTorch confidence", min_value=0.0, max_value=1.0, format="%.2f"),
+        "sklearn_correct": "scikit-learn right",
+        "pytorch_correct": "PyTorch right",
+        "agree": "sides agree",
+        "sklearn_error": st.column_config.NumberColumn("scikit-learn error", format="%.3f"),
+        "pytorch_error": st.column_config.NumberColumn("PyTorch error", format="%.3f"),
     },
 )
 

@@ -1,0 +1,291 @@
+"""The app in AppTest: every page after a real (tiny) run, what pages say before one, and when training happens.
+
+Each test drives app.py the way a person would: upload through the file uploader, set sliders on
+Train, click Run, switch pages, and checks the values the pages show.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+from test_app_support import (
+    APP,
+    PAGES,
+    ROOT,
+    VERDICT_HEADERS,
+    click_run,
+    count_runs,
+    go,
+    images_zip,
+    metric_values,
+    navigation_as_served,
+    new_app,
+    regression_csv,
+    set_settings,
+    sidebar_text,
+    table_csv,
+    texts,
+    train,
+    trained_app,
+    upload,
+    widget,
+)
+
+SCORE = re.compile(r"^-?\d+\.\d{3}$")  # a score as the pages print it
+
+
+@pytest.fixture(autouse=True)
+def served(monkeypatch):
+    navigation_as_served(monkeypatch)
+
+
+@pytest.fixture
+def run_counter(monkeypatch):
+    return count_runs(monkeypatch)
+
+
+def test_a_first_visit_starts_on_data_with_a_builtin_dataset():
+    at = new_app()
+    assert texts(at.title) == ["Data"]
+    assert at.subheader[0].value == "breast_cancer"
+    assert "breast_cancer: 569 rows x 31 columns" in sidebar_text(at)
+    assert "Last run" in " ".join(texts(at.sidebar.markdown)) and "none yet: set up a run on the Train page" in sidebar_text(at)
+
+
+@pytest.mark.parametrize("page", ["compare", "errors", "recommendation", "bridge_note"])
+def test_a_page_with_nothing_to_show_says_what_to_do_first_with_a_link(page):
+    at = go(new_app(), page)
+    assert texts(at.info) == ["Nothing to show yet: run a comparison first."]
+    assert [(link.value, link.proto.page) for link in at.page_link] == [("Go to Train", "train")]
+    assert "breast_cancer" in sidebar_text(at)  # the sidebar is drawn even though the page stopped early
+    assert not at.error
+
+
+def test_a_page_opened_before_app_py_ever_ran_is_sent_through_it(monkeypatch):
+    """A server's first request on /compare (a tab reconnecting after a restart) runs in Streamlit's pages-folder mode.
+
+    Without the served-navigation patch AppTest is in that mode on every run after the first, as a new server is.
+    """
+    monkeypatch.undo()
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.switch_page(PAGES["compare"]).run()
+    assert not at.exception
+    assert texts(at.title) == ["Data"] and "breast_cancer: 569 rows" in sidebar_text(at)
+
+
+def test_upload_run_and_read_every_page(run_counter):
+    at = upload(new_app(), "labels.csv", table_csv())
+    assert texts(at.success) == ["Loaded labels.csv."]
+    assert at.subheader[0].value == "labels.csv"
+    assert "labels.csv: 120 rows x 4 columns" in sidebar_text(at)
+
+    train(at)
+    assert len(run_counter) == 1
+    shown = metric_values(at)
+    sk = next(v for k, v in shown.items() if k.startswith("scikit-learn: LogisticRegression"))
+    pt = shown["PyTorch: PyTorch MLP"]
+    assert SCORE.match(sk) and SCORE.match(pt)
+    assert shown["Verdict"] in ("scikit-learn", "PyTorch", "no usable signal yet")
+    assert f"labels.csv: scikit-learn {sk} vs PyTorch {pt} balanced_accuracy; verdict: **{shown['Verdict']}**" in sidebar_text(at)
+    assert not at.error
+
+    go(at, "compare")
+    compare = metric_values(at)
+    assert compare["scikit-learn: LogisticRegression"] == sk and compare["PyTorch: PyTorch MLP"] == pt
+    assert SCORE.match(compare["Dummy floor: DummyClassifier"])
+    table = at.dataframe[0].value
+    assert {"balanced_accuracy", "accuracy", "fit seconds", "parameters"} <= set(table.index)
+    assert "PyTorch - scikit-learn" in table.columns
+    assert texts(at.subheader) == ["Learning curves", "Confusion matrices", "Cost"]
+    charts = [chart.proto.spec for chart in at.get("vega_lite_chart")]
+    assert len(charts) == 4  # two learning curves, two confusion matrices
+    assert "PyTorch: loss per epoch" in charts[0] and "scikit-learn: balanced_accuracy by training size" in charts[1]
+
+    go(at, "errors")
+    count = next(int(m.value.split()[0]) for m in at.markdown if m.value.endswith(" row(s)"))
+    assert count == len(at.dataframe[0].value) > 0
+    assert [b.label for b in at.download_button] == ["Download these rows (CSV)"]
+    assert texts(at.subheader) == ["Per-class metrics"]
+    assert set(at.dataframe[1].value["class"]) == {"no", "yes"}
+
+    go(at, "recommendation")
+    assert at.header[0].value in VERDICT_HEADERS
+    assert at.header[0].value == {"scikit-learn": "Use scikit-learn", "PyTorch": "Use PyTorch"}.get(shown["Verdict"], at.header[0].value)
+    assert "Why" in texts(at.subheader) and at.download_button  # the reasons, and a report to take away
+
+    go(at, "bridge_note")
+    assert texts(at.title) == ["Bridge note"] and len(at.markdown) >= 5
+
+    go(at, "data")
+    assert at.subheader[0].value == "labels.csv"
+    assert len(run_counter) == 1  # reading pages never trains
+    assert not at.error
+
+
+def test_moving_a_slider_without_run_does_not_retrain(run_counter):
+    at = trained_app()
+    before = metric_values(at)
+    widget(at, "Epochs (at most)").set_value(7)
+    widget(at, "Width (units per layer)").set_value(16)
+    at.run()
+    assert len(run_counter) == 1
+    assert not at.get("progress")  # no training progress bar was drawn
+    go(at, "compare")
+    assert {k: v for k, v in metric_values(at).items() if not k.startswith("Dummy")} == {k: v for k, v in before.items() if k != "Verdict"}
+
+
+def test_the_same_dataset_and_settings_return_the_stored_result_without_training(run_counter):
+    at = trained_app()
+    first = metric_values(at)
+    runs = at.session_state["bridge.runs"]
+    stored = next(iter(runs.values()))
+
+    click_run(at)  # same settings again
+    assert len(run_counter) == 1
+    assert texts(at.success) == ["Same dataset and settings as an earlier run: here is its stored result, nothing retrained."]
+    assert metric_values(at) == first
+
+    # another dataset, then the same file again (same bytes): still the stored result
+    upload(at, "other.csv", table_csv(seed=5))
+    upload(at, "labels.csv", table_csv())
+    go(at, "train")
+    click_run(at)
+    assert len(run_counter) == 1
+    assert next(iter(at.session_state["bridge.runs"].values())) is stored
+    assert metric_values(at) == first
+
+
+def test_settings_and_result_are_still_there_after_visiting_another_page():
+    at = trained_app()
+    shown = metric_values(at)
+    go(at, "compare")
+    go(at, "train")
+    assert widget(at, "Epochs (at most)").value == 3 and widget(at, "Width (units per layer)").value == 8
+    assert metric_values(at) == shown
+
+
+def test_at_most_one_training_job_per_session(run_counter):
+    at = trained_app()
+    at.session_state["bridge.running"] = True  # as if a run were still going in this session
+    set_settings(at, {"Epochs (at most)": 4})
+    click_run(at)
+    assert texts(at.warning) == ["A run is already going in this session; wait for it to finish."]
+    assert len(run_counter) == 1 and len(at.session_state["bridge.runs"]) == 1
+
+
+def test_two_sessions_never_see_each_others_data_or_results():
+    alice = trained_app("alice.csv", table_csv(seed=11))
+    bob = new_app()
+    assert "breast_cancer" in sidebar_text(bob) and "none yet" in sidebar_text(bob)
+    assert "bridge.runs" not in bob.session_state
+    go(bob, "compare")
+    assert texts(bob.info) == ["Nothing to show yet: run a comparison first."]
+
+    upload(bob, "bob.csv", regression_csv())
+    go(alice, "compare")
+    assert alice.session_state["bridge.dataset"].name == "alice.csv"
+    assert "alice.csv" in sidebar_text(alice) and "bob.csv" not in sidebar_text(alice)
+    assert bob.session_state["bridge.dataset"].name == "bob.csv"
+
+
+def test_trained_models_live_in_session_state_not_in_a_shared_cache():
+    at = trained_app()
+    comparison = next(iter(at.session_state["bridge.runs"].values()))
+    assert comparison.models["pytorch"].artifact is not None and comparison.models["sklearn"].artifact is not None
+    sources = [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py"))]
+    assert not [p.name for p in sources if "cache_resource" in p.read_text()]  # st.cache_resource is shared by every user
+
+
+def test_picking_a_builtin_dataset():
+    at = new_app()
+    at.selectbox[0].set_value("iris")
+    next(b for b in at.button if b.label == "Use this dataset").click().run()
+    assert not at.exception
+    assert at.subheader[0].value == "iris" and "iris: 150 rows x 5 columns" in sidebar_text(at)
+    assert at.selectbox[1].value == "species"  # the target column
+
+
+def test_errors_download_is_the_shown_rows_as_formula_safe_csv(monkeypatch):
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+
+    from bridge.safe_csv import safe_csv_bytes
+
+    saved = {}
+    store = MemoryMediaFileStorage.load_and_get_id
+
+    def keep(self, path_or_data, mimetype, kind, filename=None):
+        if mimetype == "text/csv":
+            saved[filename] = path_or_data
+        return store(self, path_or_data, mimetype, kind, filename)
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", keep)
+    at = trained_app("formulas.csv", table_csv(formula_cells=True))
+    go(at, "errors")
+    widget(at, "Show").set_value("every test row")
+    at.run()
+    data = saved["bridge-formulas.csv-rows.csv"]
+    shown = at.dataframe[0].value
+    assert data == safe_csv_bytes(shown)
+    downloaded = pd.read_csv(pd.io.common.BytesIO(data))
+    assert len(downloaded) == len(shown) == at.session_state["bridge.runs"][at.session_state["bridge.last_run"]].split["test"]
+    assert set(downloaded["feature: colour"]) <= {"'=red", "'+green", "'@blue"}
+
+
+def test_a_confusion_cell_opens_exactly_its_rows_on_errors():
+    at = trained_app()
+    comparison = at.session_state["bridge.runs"][at.session_state["bridge.last_run"]]
+    at.session_state["bridge.cell"] = ("sklearn", "yes", "no")
+    go(at, "errors")
+    rows = at.dataframe[0].value
+    assert "Confusion cell: true **yes**, scikit-learn predicted **no**." in texts(at.info)
+    assert list(rows["true"].unique()) in ([], ["yes"]) and list(rows["sklearn"].unique()) in ([], ["no"])
+    labels = comparison.confusion["labels"]
+    assert len(rows) == comparison.confusion["sklearn"][labels.index("yes")][labels.index("no")]
+    next(b for b in at.button if b.label == "Show all errors again").click().run()
+    assert "bridge.cell" not in at.session_state and not any(i.startswith("Confusion cell") for i in texts(at.info))
+
+
+def test_regression_run_reads_on_every_page():
+    at = trained_app("prices.csv", regression_csv())
+    assert SCORE.match(metric_values(at)["PyTorch: PyTorch MLP"])
+    go(at, "compare")
+    assert "Confusion matrices" not in texts(at.subheader) and "Dummy floor: DummyRegressor" in metric_values(at)
+    go(at, "errors")
+    assert texts(at.caption)[0].startswith("Regression: every test row")
+    assert {"sklearn_error", "pytorch_error"} <= set(at.dataframe[0].value.columns)
+    go(at, "recommendation")
+    assert at.header[0].value in VERDICT_HEADERS
+
+
+def test_an_image_zip_trains_a_cnn_and_shows_thumbnails(run_counter):
+    at = upload(trained_app(), "shapes.zip", images_zip(), "application/zip")  # after a table run, whose MLP must not carry over
+    assert texts(at.success) == ["Loaded shapes.zip."] and at.subheader[0].value == "shapes.zip"
+    assert len(at.image) == 3  # a row of thumbnails per class
+    assert "shapes.zip: 36 images" in sidebar_text(at)
+    go(at, "train")
+    assert widget(at, "Network").value == "cnn"
+    train(at, {"Network": "cnn", "Conv blocks": 1, "Channels (first block)": 4, "Epochs (at most)": 2, "Batch size": 16})
+    assert SCORE.match(metric_values(at)["PyTorch: PyTorch CNN"])
+    go(at, "errors")
+    widget(at, "Show").set_value("every test row")
+    at.run()
+    images = at.dataframe[0].value["image"]
+    assert len(images) > 0 and all(str(uri).startswith("data:image/png;base64,") for uri in images)
+    go(at, "compare")
+    assert texts(at.subheader) == ["Learning curves", "Confusion matrices", "Cost"]
+
+    # back to the table with its first settings: the CNN choices made since are no part of a table run
+    upload(at, "labels.csv", table_csv())
+    train(at)
+    assert texts(at.success) == ["Same dataset and settings as an earlier run: here is its stored result, nothing retrained."]
+    assert len(run_counter) == 2
+
+
+def test_every_page_is_visited_by_these_tests():
+    screens = sorted(p.name for p in (ROOT / "pages").glob("*.py") if p.name not in ("common.py", "__init__.py"))
+    assert sorted(Path(p).name for p in PAGES.values()) == screens

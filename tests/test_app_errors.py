@@ -1,0 +1,139 @@
+"""Hostile input in the app: a failed upload or run says what to do in one line and loses nothing.
+
+After a good upload and a run, each bad file must leave the dataset, the stored results, and every
+page that shows them as they were; raw upload bytes must not stay in session state.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import zipfile
+
+import pytest
+from streamlit.runtime.uploaded_file_manager import UploadedFile
+from test_app_support import (
+    VERDICT_HEADERS,
+    go,
+    metric_values,
+    navigation_as_served,
+    new_app,
+    set_settings,
+    sidebar_text,
+    table_csv,
+    texts,
+    train,
+    trained_app,
+    upload,
+)
+
+from bridge.errors import BridgeError
+
+
+@pytest.fixture(autouse=True)
+def served(monkeypatch):
+    navigation_as_served(monkeypatch)
+
+
+def zipped(files: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+HOSTILE = {
+    "binary garbage named .csv": ("garbage.csv", os.urandom(2048) + b"\x00", "text/csv"),
+    "an empty file": ("empty.csv", b"", "text/csv"),
+    "a header and no rows": ("header.csv", b"a,b,label\n", "text/csv"),
+    "a zip with no images": ("notes.zip", zipped({"notes/readme.txt": b"no pictures here"}), "application/zip"),
+    "a broken zip": ("broken.zip", b"PK\x03\x04 cut short", "application/zip"),
+    "images that cannot be decoded": ("fake.zip", zipped({"shapes/cat/1.png": b"not a png", "shapes/dog/1.png": b"nor this"}),
+                                      "application/zip"),
+}
+
+
+def raw_bytes_in(state) -> list[str]:
+    """Session-state keys whose value is an uploaded file or raw bytes."""
+    return [key for key, value in state.items() if isinstance(value, (UploadedFile, bytes, bytearray))]
+
+
+@pytest.mark.parametrize("case", HOSTILE.values(), ids=HOSTILE.keys())
+def test_a_failed_upload_says_what_to_do_and_keeps_the_dataset_and_results(case):
+    name, data, mime = case
+    at = trained_app("good.csv")
+    before = metric_values(at)
+    go(at, "recommendation")
+    verdict = at.header[0].value
+
+    upload(at, name, data, mime)
+    [error] = texts(at.error)
+    assert error.startswith(f"Could not use {name}: ") and error.endswith("Your previous dataset and results are kept.")
+    assert "\n" not in error and "Traceback" not in error and "uploaded.csv" not in error
+    assert at.subheader[0].value == "good.csv" and at.session_state["bridge.dataset"].name == "good.csv"
+    assert "good.csv: 120 rows x 4 columns" in sidebar_text(at) and "verdict" in sidebar_text(at)
+
+    go(at, "compare")
+    assert {k: v for k, v in metric_values(at).items() if not k.startswith("Dummy")} == {k: v for k, v in before.items() if k != "Verdict"}
+    go(at, "recommendation")
+    assert at.header[0].value == verdict in VERDICT_HEADERS
+    go(at, "train")
+    assert metric_values(at) == before and not at.error  # the error was shown once, where the upload happened
+    assert not raw_bytes_in(at.session_state)
+
+
+def test_raw_upload_bytes_leave_session_state_once_parsed():
+    at = upload(new_app(), "good.csv", table_csv())
+    assert texts(at.success) == ["Loaded good.csv."]
+    assert not raw_bytes_in(at.session_state)
+    assert all(at.session_state[key] is None for key in at.session_state if key.startswith("bridge.upload."))
+    assert at.file_uploader[0].value is None  # the uploader starts empty again: the file now lives on as the parsed Dataset
+    dataset = at.session_state["bridge.dataset"]
+    assert not [name for name, value in vars(dataset).items() if isinstance(value, (bytes, bytearray))]
+
+    upload(at, "garbage.csv", b"\x00\x01\x02" * 100)
+    assert not raw_bytes_in(at.session_state) and at.session_state["bridge.dataset"].name == "good.csv"
+
+
+def test_a_reader_bug_still_gives_one_line_and_keeps_the_dataset(monkeypatch):
+    import pages.common
+
+    def broken(*args, **kwargs):
+        raise KeyError("a bug in a reader")
+
+    at = trained_app("good.csv")
+    monkeypatch.setattr(pages.common, "load_dataset", broken)
+    upload(at, "odd.csv", b"x,y\n1,2\n3,4\n5,6\n")  # bytes no earlier test parsed, so the cache cannot answer
+    [error] = texts(at.error)
+    assert error == ("Could not read odd.csv: upload a CSV, or a .zip with one folder of images per class. "
+                     "Your previous dataset and results are kept.")
+    assert at.session_state["bridge.dataset"].name == "good.csv" and not at.exception
+
+
+def test_a_failed_run_says_why_and_keeps_earlier_results(monkeypatch):
+    import bridge.experiment
+
+    at = trained_app("good.csv")
+    before = metric_values(at)
+
+    def refuse(*args, **kwargs):
+        raise BridgeError("the target has one class only; pick another target")
+
+    monkeypatch.setattr(bridge.experiment, "run_comparison", refuse)
+    set_settings(at, {"Epochs (at most)": 5})  # new settings, so the run is not answered from the stored one
+    next(b for b in at.button if b.label == "Run").click().run()
+    assert texts(at.error) == ["The run stopped: the target has one class only; pick another target. Earlier results are kept."]
+    assert at.session_state["bridge.running"] is False  # the guard is released, so the next Run can start
+    go(at, "compare")
+    assert {k: v for k, v in metric_values(at).items() if not k.startswith("Dummy")} == {k: v for k, v in before.items() if k != "Verdict"}
+
+
+def test_a_table_with_nothing_to_learn_from_is_explained_on_data_and_train():
+    at = upload(new_app(), "one.csv", b"a\n1\n2\n3\n4\n5\n6\n")
+    assert not at.exception
+    [error] = texts(at.error)
+    assert "single column" in error and "\n" not in error
+    train(at)
+    assert not at.exception and any(e.startswith("The run stopped: the table has a single column") for e in texts(at.error))
+    assert "bridge.runs" not in at.session_state or not at.session_state["bridge.runs"]

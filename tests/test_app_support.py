@@ -1,0 +1,148 @@
+"""Helpers for the AppTest files (test_app.py, test_app_errors.py); this file holds no tests.
+
+Each helper drives the real app.py through streamlit.testing.v1.AppTest: upload bytes through the
+file uploader, set a tiny network on the Train page, click Run, switch pages. Runs are small (a
+few epochs of an 8-unit MLP on about a hundred rows), so a whole flow takes a second or two.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
+TIMEOUT = 120  # seconds per script run: a ceiling for a slow shared machine, not a timing assertion
+PAGES = {name: f"pages/{name}.py" for name in ("data", "train", "compare", "errors", "recommendation", "bridge_note")}
+VERDICT_HEADERS = ("Use scikit-learn", "Use PyTorch", "No usable signal yet: check the data before choosing a tool")
+TINY = {"Hidden layers (MLP)": 1, "Width (units per layer)": 8, "Epochs (at most)": 3, "Batch size": 32, "Baseline": "linear"}
+
+
+def navigation_as_served(monkeypatch) -> None:
+    """Run app.py on every AppTest run, as the server does (each test file calls this from an autouse fixture).
+
+    Streamlit falls back to its old pages/-folder mode when a folder named pages/ sits beside the
+    script; the server leaves that mode for good once app.py calls st.navigation, but AppTest
+    detects it afresh before every run and would then run a page file without app.py (no sidebar,
+    no default dataset). Clearing the flag after each detection matches the server.
+    """
+    detect = PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        detect(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)
+
+
+def count_runs(monkeypatch) -> list:
+    """A list that grows by one for each training the app starts: pages call bridge.experiment.run_comparison to train."""
+    import bridge.experiment
+
+    calls = []
+    real = bridge.experiment.run_comparison
+
+    def counted(*args, **kwargs):
+        calls.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(bridge.experiment, "run_comparison", counted)
+    return calls
+
+
+def table_csv(rows: int = 120, seed: int = 0, formula_cells: bool = False) -> bytes:
+    """Two noisy classes from two numbers and a colour; ``formula_cells`` spells colours like spreadsheet formulas."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(rows, 2))
+    colours = ["=red", "+green", "@blue"] if formula_cells else ["red", "green", "blue"]
+    colour = rng.choice(colours, size=rows)
+    label = np.where(x[:, 0] + x[:, 1] + rng.normal(scale=0.7, size=rows) > 0, "yes", "no")
+    return pd.DataFrame({"x0": x[:, 0].round(3), "x1": x[:, 1].round(3), "colour": colour, "label": label}).to_csv(index=False).encode()
+
+
+def regression_csv(rows: int = 120, seed: int = 1) -> bytes:
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(rows, 2))
+    price = 100 + 20 * x[:, 0] - 5 * x[:, 1] ** 2 + rng.normal(scale=2, size=rows)
+    return pd.DataFrame({"x0": x[:, 0].round(3), "x1": x[:, 1].round(3), "price": price.round(2)}).to_csv(index=False).encode()
+
+
+def images_zip() -> bytes:
+    """data/sample_images as a user would zip it: shapes/<class>/<image>.png."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for path in sorted((ROOT / "data" / "sample_images").rglob("*.png")):
+            archive.write(path, Path("shapes") / path.relative_to(ROOT / "data" / "sample_images"))
+    return buffer.getvalue()
+
+
+def new_app() -> AppTest:
+    """A new session on the Data page."""
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception
+    return at
+
+
+def go(at: AppTest, page: str) -> AppTest:
+    at.switch_page(PAGES[page]).run()
+    assert not at.exception, f"{page}: {[e.value for e in at.exception]}"
+    return at
+
+
+def upload(at: AppTest, name: str, data: bytes, mime: str = "text/csv") -> AppTest:
+    go(at, "data")
+    at.file_uploader[0].set_value((name, data, mime)).run()
+    assert not at.exception
+    return at
+
+
+def widget(at: AppTest, label: str):
+    """The Train page control with this label, whatever kind it is."""
+    for kind in (at.slider, at.select_slider, at.selectbox, at.radio, at.toggle, at.number_input):
+        for item in kind:
+            if item.label == label:
+                return item
+    raise AssertionError(f"no control labelled {label!r}")
+
+
+def set_settings(at: AppTest, settings: dict) -> AppTest:
+    for label, value in settings.items():
+        widget(at, label).set_value(value)
+    return at
+
+
+def click_run(at: AppTest) -> AppTest:
+    next(b for b in at.button if b.label == "Run").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def train(at: AppTest, settings: dict | None = None) -> AppTest:
+    """Open Train, set a tiny network (plus ``settings``) and click Run."""
+    go(at, "train")
+    return click_run(set_settings(at, {**TINY, **(settings or {})}))
+
+
+def trained_app(name: str = "labels.csv", data: bytes | None = None) -> AppTest:
+    """A session that uploaded a small CSV and ran one tiny comparison on it."""
+    at = upload(new_app(), name, data if data is not None else table_csv())
+    return train(at)
+
+
+def metric_values(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def texts(elements) -> list[str]:
+    return [e.value for e in elements]
+
+
+def sidebar_text(at: AppTest) -> str:
+    return " | ".join(texts(at.sidebar.caption))
