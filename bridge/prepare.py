@@ -75,16 +75,42 @@ def _check_split(split: Split, task: str, y: np.ndarray, notes: list[str]) -> No
             notes.append(f"class(es) {', '.join(map(str, unseen[:5]))} have no training rows in this split, so neither side can learn them")
 
 
+FIT_MAX_ROWS = 200_000  # medians, means, scales and category counts are settled long before this
+TRANSFORM_CHUNK_ROWS = 50_000
+
+
+def _fit_rows(train: np.ndarray, seed: int, notes: list[str]) -> np.ndarray:
+    """The training rows the preprocessing learns from: all of them, or a seeded sample on big data.
+
+    Fitting holds several full copies of the rows it sees; a sample of 200,000 gives the same
+    statistics to three decimals and keeps a million-row table within a few times its own size.
+    """
+    if len(train) <= FIT_MAX_ROWS:
+        return train
+    notes.append(f"the preprocessing (medians, scales, categories) was fitted on a random {FIT_MAX_ROWS:,} "
+                 f"of the {len(train):,} training rows")
+    return np.sort(np.random.default_rng(seed).choice(train, size=FIT_MAX_ROWS, replace=False))
+
+
+def _transform_in_chunks(transform, features: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
+    """The fitted transform, applied a chunk of rows at a time into one float32 matrix (bounded extra memory)."""
+    first = transform.transform(features.iloc[rows[:TRANSFORM_CHUNK_ROWS]])
+    out = np.empty((len(rows), first.shape[1]), dtype=np.float32)
+    out[: len(first)] = first
+    for start in range(TRANSFORM_CHUNK_ROWS, len(rows), TRANSFORM_CHUNK_ROWS):
+        out[start : start + TRANSFORM_CHUNK_ROWS] = transform.transform(features.iloc[rows[start : start + TRANSFORM_CHUNK_ROWS]])
+    return out
+
+
 def prepare_table(dataset: Dataset, config: CompareConfig) -> Prepared:
     problem = make_problem(dataset.frame, config.target, config.task, dataset.default_target)
     split = split_rows(problem.y, problem.task, config.seed, config.test_size, config.val_size)
     notes = [*dataset.notes, *problem.notes]
     _check_split(split, problem.task, problem.y, notes)
-    transform = build_preprocessor(problem.numeric, problem.categorical, len(split.train))
     features = problem.features
-    X_train = transform.fit_transform(features.iloc[split.train]).astype(np.float32)
-    X_val = transform.transform(features.iloc[split.val]).astype(np.float32)
-    X_test = transform.transform(features.iloc[split.test]).astype(np.float32)
+    fit_rows = _fit_rows(split.train, config.seed, notes)
+    transform = build_preprocessor(problem.numeric, problem.categorical, len(fit_rows)).fit(features.iloc[fit_rows])
+    X_train, X_val, X_test = (_transform_in_chunks(transform, features, rows) for rows in (split.train, split.val, split.test))
     y = problem.y
     return Prepared(
         task=problem.task, target=problem.target, classes=problem.classes, split=split,
