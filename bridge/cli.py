@@ -13,6 +13,7 @@ import sys
 from bridge.classical import BASELINE_CHOICES
 from bridge.config import TASKS, CNNConfig, CompareConfig, MLPConfig, TrainConfig
 from bridge.errors import BridgeError
+from bridge.limits import MAX_ROWS
 
 EXIT_BAD_INPUT = 2
 
@@ -80,11 +81,14 @@ def build_parser() -> argparse.ArgumentParser:
     add("--no-batch-norm", action="store_true", help="CNN without batch normalisation")
     add("--augment", action="store_true", help="CNN training with small random shifts")
     add("--image-size", type=_positive_int, help="resize images to this square size (default: from the data, at most 64)")
+    add("--max-rows", type=_positive_int, help=f"CSV rows to keep; a longer file is sampled at random, with a note (default {MAX_ROWS:,})")
     add("--seed", type=int, default=0)
     add("--repeats", type=_positive_int, default=CompareConfig.repeats,
         help="seeds to run both sides over when the data is small enough (1: one run)")
     add("--json", metavar="OUT", help="write the full JSON report to OUT")
     add("--checkpoint", metavar="PT", help="save the best PyTorch epoch (weights + config) to PT")
+    add("--export", metavar="DIR", help="write standalone train_sklearn.py / train_pytorch.py, the checkpoint, the fitted "
+        "scikit-learn pipeline, HTML and JSON reports and a README to DIR (created if missing; same-named files replaced)")
     add("--quiet", action="store_true", help="no per-epoch progress on stderr")
     return parser
 
@@ -126,11 +130,13 @@ def cmd_compare(args: argparse.Namespace) -> None:
     from bridge.report import summary, write_json
 
     config = config_from_args(args)
-    for output in (args.json, args.checkpoint):  # fail before training, not after it
+    if args.export and os.path.exists(args.export) and not os.path.isdir(args.export):
+        raise BridgeError(f"cannot export to {args.export}: it is a file, not a folder; choose a folder path")
+    for output in (args.json, args.checkpoint, args.export):  # fail before training, not after it
         folder = os.path.dirname(os.path.abspath(output)) if output else None
         if folder and not os.path.isdir(folder):
             raise BridgeError(f"cannot write {output}: the folder {folder} does not exist; create it or choose another path")
-    dataset = load_dataset(args.data, image_size=args.image_size)
+    dataset = load_dataset(args.data, image_size=args.image_size, max_rows=args.max_rows)
 
     def progress(step):
         if args.quiet:
@@ -150,6 +156,11 @@ def cmd_compare(args: argparse.Namespace) -> None:
     if args.checkpoint:
         comparison.models["pytorch"].artifact.save_checkpoint(args.checkpoint)
         print(f"Saved the PyTorch checkpoint to {args.checkpoint}")
+    if args.export:
+        from bridge.export import write_export
+
+        written = write_export(comparison, args.export)
+        print(f"Exported {len(written)} files to {args.export}: see its README.md")
 
 
 def main(argv: list[str] | None = None) -> int:

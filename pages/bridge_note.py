@@ -1,13 +1,75 @@
-"""Bridge note: five lines from what you know (scikit-learn) to what PyTorch adds, filled in with this run."""
+"""Bridge note: from what you know (scikit-learn) to what PyTorch adds, filled in with this run, and made visible."""
 
+import altair as alt
 import streamlit as st
 
+from bridge import representation
 from bridge.note import bridge_note
+from bridge.templates.scripts import loop_code
+from bridge.thumbnails import to_pil
 from pages.common import need_comparison
+
+MAX_FILTERS = 32
+
+
+def projection_chart(frame, view: str, classification: bool, target: str, separation: float | None) -> alt.Chart:
+    """One view's test rows in 2-D, coloured by class (or by the target's value)."""
+    colour = (alt.Color("label:N", title=target, scale=alt.Scale(scheme="category10")) if classification
+              else alt.Color("label:Q", title=target, scale=alt.Scale(scheme="viridis")))
+    title = f"{view} (PCA)" + (f": class separation {separation:.2f}" if separation is not None else "")
+    return alt.Chart(frame[frame["view"] == view]).mark_circle(size=30, opacity=0.75).encode(
+        x=alt.X("pc1:Q", title="first principal component"),
+        y=alt.Y("pc2:Q", title="second principal component"),
+        color=colour,
+        tooltip=["row", alt.Tooltip("label", title=target)],
+    ).properties(title=title, height=340)
+
 
 st.title("Bridge note")
 comparison = need_comparison()
 st.caption("The same skeleton on both sides; what changes is who learns the representation, and who holds the controls.")
 for heading, line in bridge_note(comparison):
     st.markdown(f"**{heading}.** {line}")
-st.caption("The same seed and settings give the same numbers when run again.")
+
+st.subheader("Where representation learning happens")
+projection = representation.projections(comparison)
+classification = comparison.dataset["task"] == "classification"
+if projection.hidden_units == 0:
+    st.info("This network has no hidden layer, so it learns no representation of its own: both pictures show the inputs. "
+            "Add hidden layers on the Train page to see one.")
+st.caption("The same test rows twice: on the left as both sides receive them, on the right as the network's last hidden layer "
+           "re-describes them. " + ("Classes that overlap on the left and sit apart on the right are what the hidden layers learned; "
+                                   "class separation is the silhouette score of the picture (1: apart, 0: overlapping)."
+                                   if classification else "Colour is the target: a smooth gradient on the right means the "
+                                   "network arranged the rows by what it predicts."))
+left, right = st.columns(2)
+for column, view in zip((left, right), representation.VIEWS):
+    chart = projection_chart(projection.frame, view, classification, comparison.dataset["target"], projection.separation.get(view))
+    column.altair_chart(chart, width="stretch")
+    column.caption(f"The two axes keep {projection.explained[view]:.0%} of the variance.")
+
+filters = representation.first_layer_filters(comparison)
+maps = representation.feature_maps(comparison)
+if filters is not None and maps is not None:
+    st.markdown("**What the first convolution looks for.** Each filter is a small pattern slid over every position of the image; "
+                "training chose them (light = strong positive weight).")
+    st.image([to_pil(f, 48) for f in filters[:MAX_FILTERS]], width=48)
+    image, activations = maps
+    st.markdown("**One test image and its first-layer feature maps**: where each filter found its pattern (light = strong).")
+    first, rest = st.columns([1, 6])
+    first.image(to_pil(image, 96), caption="test image", width=96)
+    rest.image([to_pil(m[None], 64) for m in activations[:MAX_FILTERS]], width=64)
+
+st.subheader("The loop that fit() hides")
+sklearn_code, pytorch_code = loop_code(comparison)
+left, right = st.columns([2, 3])
+left.markdown("**scikit-learn**: one line does it all")
+left.code(sklearn_code, language="python")
+right.markdown("**PyTorch**: the same steps, written out (the labels name each one)")
+right.code(pytorch_code, language="python")
+st.caption("The downloadable train_pytorch.py on the Recommendation page runs this loop in full, without Bridge.")
+
+st.subheader("Run it again, get the same numbers")
+st.markdown(f"The split, the initial weights, the batch order and the dropout masks all come from the seed "
+            f"(**{comparison.config['seed']}**). The same seed and settings give the same numbers when run again, "
+            f"on this machine and in the exported scripts; another seed shows how much of a gap is luck.")

@@ -3,7 +3,10 @@
 import pandas as pd
 import streamlit as st
 
+from bridge import export
+from bridge.html_report import to_html
 from bridge.report import to_json
+from bridge.templates.scripts import render_pytorch, render_sklearn
 from pages.common import need_comparison
 
 VERDICTS = {
@@ -40,5 +43,24 @@ evidence = rec.get("evidence", {})
 if evidence:
     st.caption(f"Gap PyTorch - scikit-learn: {evidence['gap']:+.3f} {metric}, 95% bootstrap interval "
                f"{evidence['gap_low']:+.3f} to {evidence['gap_high']:+.3f} over {comparison.split['test']} test rows.")
-st.download_button("Download the JSON report", to_json(comparison), file_name=f"bridge-{comparison.dataset['name']}.json",
-                   mime="application/json", type="primary")
+
+st.subheader("Take it with you")
+st.markdown("Everything to reproduce or reuse this run without Bridge: two standalone scripts that repeat the split, the "
+            "preprocessing and the training (each prints its test metrics), the PyTorch checkpoint, the fitted scikit-learn "
+            "pipeline, a report to share and a README that says how to run each file.")
+# Files are built in memory when a button is clicked (a callable), never written to the server's disk; names are fixed.
+st.download_button("Download everything (.zip)", lambda: export.export_zip(comparison), file_name="bridge-export.zip",
+                   mime="application/zip", type="primary", on_click="ignore", icon=":material/folder_zip:")
+DOWNLOADS = [
+    ("train_sklearn.py", lambda: render_sklearn(comparison), "text/x-python"),
+    ("train_pytorch.py", lambda: render_pytorch(comparison), "text/x-python"),
+    ("model.pt", lambda: export.checkpoint_bytes(comparison), "application/octet-stream"),
+    ("sklearn_model.joblib", lambda: export.sklearn_joblib(comparison), "application/octet-stream"),
+    ("report.html", lambda: to_html(comparison), "text/html"),
+    ("report.json", lambda: to_json(comparison), "application/json"),
+]
+for column, (name, build, mime) in zip(st.columns(len(DOWNLOADS)), DOWNLOADS):
+    column.download_button(name, build, file_name=name, mime=mime, on_click="ignore", key=f"download-{name}")
+st.caption("Unless the data is one of scikit-learn's built-ins, the scripts read it from data.csv (images.npz for images) "
+           "beside them, which comes in the zip.")
+st.caption("The .joblib file is a pickle: load it only from a source you trust. Bridge never takes one back as an upload.")

@@ -1,0 +1,219 @@
+"""Standalone training scripts from the string templates beside this module, filled in with one run's settings.
+
+The scripts repeat the run without Bridge: the same rows (the same seeded, stratified split as
+``bridge.features.split_rows``), the same preprocessing (``bridge.problem`` and
+``bridge.features``), the same model, with the loop written out on the PyTorch side. The data
+comes from scikit-learn for its built-ins, else from a file shipped beside the scripts.
+
+Every value from the user's data (column names, labels) enters a script through ``repr``
+(``pprint.pformat``), so it stays a string literal and can never become code.
+"""
+
+from __future__ import annotations
+
+import importlib
+import io
+import pprint
+from dataclasses import dataclass
+from pathlib import Path
+from string import Template
+
+import numpy as np
+
+from bridge.config import CompareConfig
+from bridge.csv_reader import EXTRA_NA
+from bridge.data import load_builtin
+from bridge.errors import BridgeError
+from bridge.experiment import Comparison
+from bridge.features import MAX_CATEGORIES
+from bridge.problem import MIN_PER_CLASS, make_problem
+from bridge.safe_csv import FORMULA_STARTS, safe_csv_bytes
+from bridge.task import TRUE_WORDS
+
+TEMPLATES = Path(__file__).resolve().parent
+# scikit-learn's tables that a script can load itself; True: Bridge shows class names, not codes.
+SKLEARN_TABLES = {"iris": True, "wine": True, "breast_cancer": True, "diabetes": False, "digits": False}
+DATE_SUFFIXES = ("year", "month", "day", "weekday", "hour")
+BASE_IMPORTS = ["import numpy as np", "from sklearn import datasets", "from sklearn import metrics as skm",
+                "from sklearn.model_selection import train_test_split"]
+TABLE_IMPORTS = ["import pandas as pd", "from sklearn.compose import ColumnTransformer", "from sklearn.impute import SimpleImputer",
+                 "from sklearn.pipeline import make_pipeline", "from sklearn.preprocessing import OneHotEncoder, StandardScaler"]
+TRAIN_NOTES = {"lr": "Adam's learning rate", "epochs": "at most", "device": "auto: CUDA when present, else the CPU",
+               "patience": "epochs without a better validation loss before stopping; 0 = never"}
+PIXELS = {  # how each side sees the images, as in bridge/prepare.py
+    "sklearn": ("every pixel is a feature, scaled on the training images only.",
+                "    flat = images.reshape(len(y), -1)\n    scaler = StandardScaler().fit(flat[train])\n"
+                "    X_train, X_val, X_test = (scaler.transform(flat[rows]).astype(np.float32) for rows in (train, val, test))"),
+    "pytorch": ("the network sees the images as they are.", "    X_train, X_val, X_test = images[train], images[val], images[test]"),
+}
+
+
+def template(name: str) -> Template:
+    """A template; fragments (every file but the two scripts) lose their edge newlines, the scripts space them."""
+    text = (TEMPLATES / name).read_text(encoding="utf-8")
+    return Template(text if name.startswith("train_") else text.strip("\n"))
+
+
+def _literal(value) -> str:
+    """A Python literal for plain data (user strings included): repr, wrapped to stay readable."""
+    return pprint.pformat(value, width=110, sort_dicts=False)
+
+
+def _settings(items: list[tuple[str, str, str]]) -> str:
+    """``NAME = code  # why`` lines; the code is either a literal from _literal or fixed text. Long ones get the comment above."""
+    lines = []
+    for name, code, why in items:
+        line = f"{name} = {code}"
+        if why and ("\n" in code or len(line) + len(why) > 144):
+            lines += [f"# {why}", line]
+        else:
+            lines.append(line + (f"  # {why}" if why else ""))
+    return "\n".join(lines)
+
+
+def _imports(stdlib: list[str], third_party: list[str]) -> str:
+    """Import blocks sorted as isort (and ruff) sort them: plain imports first, then from-imports, by module."""
+    def key(line: str):
+        return line.startswith("from "), line.split()[1].lower(), line
+
+    return "\n\n".join(["from __future__ import annotations", "\n".join(sorted(set(stdlib), key=key)),
+                       "\n".join(sorted(set(third_party), key=key))])
+
+
+@dataclass
+class DataSource:
+    """Where a script finds the run's data: a name it loads itself, or a file shipped beside it."""
+
+    default: str  # the code for DATA in the scripts
+    builtin: str | None = None
+    file_name: str | None = None
+    file_bytes: bytes | None = None
+
+
+def data_source(comparison: Comparison) -> DataSource:
+    dataset = comparison.source
+    if dataset is None:
+        raise BridgeError("this run kept no copy of its data, so it cannot be exported; run the comparison again")
+    if dataset.kind == "images":
+        from bridge.images import images_from_digits
+
+        if dataset.name == "digits_images" and np.array_equal(dataset.images.images, images_from_digits().images):
+            return DataSource(_literal("digits"), builtin="digits")
+        buffer = io.BytesIO()
+        np.savez_compressed(buffer, images=dataset.images.images.astype(np.float32), labels=np.asarray(dataset.images.labels, dtype=str))
+        return DataSource('Path(__file__).with_name("images.npz")', file_name="images.npz", file_bytes=buffer.getvalue())
+    if dataset.name in SKLEARN_TABLES and load_builtin(dataset.name).frame.equals(dataset.frame):
+        return DataSource(_literal(dataset.name), builtin=dataset.name)
+    # Anything else ships as data.csv, the table as Bridge read it (formula cells neutralised, as every CSV Bridge offers).
+    return DataSource('Path(__file__).with_name("data.csv")', file_name="data.csv", file_bytes=safe_csv_bytes(dataset.frame))
+
+
+def _table_settings(comparison: Comparison, source: DataSource) -> list[tuple[str, str, str]]:
+    """The columns and kinds the run used, by their names in the data."""
+    dataset, config = comparison.source, CompareConfig.from_dict(comparison.config)
+    problem = make_problem(dataset.frame, config.target, config.task, dataset.default_target)
+    plan = problem.plan
+    date_parts = problem.numeric[len(plan.numeric) + len(plan.boolean):]  # make_problem appends them in plan.dates order
+    dates = {str(c): [f"{c}_{s}" for s in DATE_SUFFIXES if f"{c}_{s}" in date_parts] for c in plan.dates}
+    return [
+        ("BUILTIN", _literal(source.builtin), "a scikit-learn dataset the script loads itself, or None for a CSV file"),
+        ("LABEL_NAMES", _literal(SKLEARN_TABLES.get(source.builtin, False)), "built-ins: class names rather than codes"),
+        ("TARGET", _literal(str(problem.target)), ""),
+        ("NUMERIC", _literal([str(c) for c in plan.numeric]), "numbers, used as they are"),
+        ("BOOLEAN", _literal([str(c) for c in plan.boolean]), "yes/no columns, as 1/0"),
+        ("DATES", _literal({c: kept for c, kept in dates.items() if kept}), "date columns -> the parts that vary"),
+        ("CATEGORICAL", _literal([str(c) for c in plan.categorical]), "text categories, one-hot encoded"),
+        ("LEFT_OUT", _literal({str(c): why for c, why in plan.dropped.items()}), "not used, and why"),
+        ("MAX_CATEGORIES", _literal(MAX_CATEGORIES), "per column; rarer values share one 'infrequent' column"),
+        ("MIN_PER_CLASS", _literal(MIN_PER_CLASS), "classes with fewer rows are dropped (one each for train, val, test)"),
+        ("TRUE_WORDS", _literal(sorted(TRUE_WORDS)), "yes/no words that mean yes"),
+        ("NA_VALUES", _literal(EXTRA_NA), "cells read as missing, as Bridge reads CSVs"),
+        ("FORMULA_STARTS", _literal(FORMULA_STARTS), "data.csv guards text cells that start with these"),
+    ]
+
+
+def _common(comparison: Comparison, source: DataSource, side: str) -> dict[str, str]:
+    """What both scripts share: the settings, the data code (table or images), the metrics, the imports."""
+    config = comparison.config
+    items = [("DATA", source.default, "the default data; a command-line argument overrides it"),
+             ("TASK", _literal(comparison.dataset["task"]), ""), ("SEED", _literal(config["seed"]), "the run's seed: same split, same weights"),
+             ("TEST_SIZE", _literal(config["test_size"]), "share of the rows held out for the test"),
+             ("VAL_SIZE", _literal(config["val_size"]), "share of the remaining rows for validation")]
+    split = template("split.py.txt").substitute()
+    if comparison.dataset["kind"] == "images":
+        doc, code = PIXELS[side]
+        data = template("image_data.py.txt").substitute(split=split, inputs_doc=doc, inputs=code)
+        imports = ["from sklearn.preprocessing import StandardScaler"] if side == "sklearn" else []
+    else:
+        items += _table_settings(comparison, source)
+        data, imports = template("table_data.py.txt").substitute(split=split), TABLE_IMPORTS
+    return {"settings": _settings(items), "data": data, "metrics": template("metrics.py.txt").substitute(),
+            "imports": BASE_IMPORTS + imports}
+
+
+def _code(value) -> str:
+    if isinstance(value, np.ndarray):
+        return f"np.array({pprint.pformat(value.tolist(), width=90, compact=True)})"
+    if isinstance(value, np.generic):
+        return repr(value.item())
+    return repr(value)
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape and np.array_equal(a, b)
+    return type(a) is type(b) and a == b
+
+
+def estimator_code(model, indent: int = 4) -> tuple[str, str]:
+    """The constructor call that rebuilds ``model`` with the settings it differs in, and its import line."""
+    cls = type(model)
+    defaults = cls().get_params(deep=False)
+    changed = {k: v for k, v in model.get_params(deep=False).items() if not _same(v, defaults.get(k))}
+    module = ".".join(cls.__module__.split(".")[:2])  # the public path, e.g. sklearn.linear_model
+    if getattr(importlib.import_module(module), cls.__name__, None) is not cls:
+        module = cls.__module__
+    args = [f"{k}={_code(v)}" for k, v in sorted(changed.items())]
+    code = f"{cls.__name__}({', '.join(args)})"
+    if len(code) > 100 or "\n" in code:  # one argument per line, continuation lines indented under it
+        inner = " " * (indent + 4)
+        code = f"{cls.__name__}(\n" + "".join(f"{inner}{a.replace(chr(10), chr(10) + inner)},\n" for a in args) + " " * indent + ")"
+    return code, f"from {module} import {cls.__name__}"
+
+
+def render_sklearn(comparison: Comparison, source: DataSource | None = None) -> str:
+    source = source or data_source(comparison)
+    parts = _common(comparison, source, "sklearn")
+    model, model_import = estimator_code(comparison.models["sklearn"].artifact)
+    stdlib = ["import argparse", "import json", "from dataclasses import dataclass"] + (["from pathlib import Path"] if source.file_name else [])
+    parts["imports"] = _imports(stdlib, [*parts["imports"], model_import])
+    return template("train_sklearn.py.txt").substitute(parts, model=model)
+
+
+def render_pytorch(comparison: Comparison, source: DataSource | None = None) -> str:
+    parts = _common(comparison, source or data_source(comparison), "pytorch")
+    config, network = comparison.config, comparison.training["network"]
+    train = config["train"]
+    augment = network == "cnn" and config["cnn"]["augment"]
+    parts["settings"] += "\n" + _settings([
+        ("NETWORK", _literal(network), "mlp or cnn"), ("NETWORK_CONFIG", _literal(config[network]), "its shape"),
+        *((key.upper(), _literal(value), TRAIN_NOTES.get(key, "")) for key, value in train.items()),
+        ("TRAIN", "{" + ", ".join(f"{key!r}: {key.upper()}" for key in train) + "}", "stored in the checkpoint, as Bridge stores it"),
+    ])
+    stdlib = ["import argparse", "import json", "import sys", "from dataclasses import dataclass", "from pathlib import Path"]
+    torch_imports = ["import torch", "from torch import nn"] + (["import torch.nn.functional as F"] if network == "cnn" else [])
+    parts["imports"] = _imports(stdlib, parts["imports"] + torch_imports)
+    call = "        inputs = augment_batch(inputs, generator)  # small random shifts, as the run trained\n" if augment else ""
+    network_code = template(f"network_{network}.py.txt").substitute()
+    return template("train_pytorch.py.txt").substitute(parts, network=network_code, augment_call=call)
+
+
+def loop_code(comparison: Comparison) -> tuple[str, str]:
+    """The line of scikit-learn that hides training, and the PyTorch loop that spells it out, with this run's settings."""
+    model, _ = estimator_code(comparison.models["sklearn"].artifact, indent=0)
+    train, training = comparison.config["train"], comparison.training
+    loss = "nn.CrossEntropyLoss()" if comparison.dataset["task"] == "classification" else "nn.MSELoss()"
+    values = {"model": model, "loss": loss, "device": training["device"], "lr": f"{train['lr']:g}", "weight_decay": f"{train['weight_decay']:g}",
+              "epochs": train["epochs"], "batch_size": train["batch_size"], "network": training["network"].upper()}
+    sklearn_code, pytorch_code = template("loop_snippet.py.txt").substitute(values).split("# ---- pytorch\n")
+    return sklearn_code.removeprefix("# ---- sklearn\n").strip() + "\n", pytorch_code.strip() + "\n"
