@@ -7,8 +7,8 @@ the median of a few repeats after one warm-up.
 Targets (from the performance issue):
 - Bridge's MLP fit <= 0.8x scikit-learn's MLPClassifier and <= 1.1x a bare hand-written loop
 - Bridge's CNN fit on digits <= 1.1x a bare hand-written loop
-- a rerun of the same settings in the app < 0.5 s (checked by the stored-run test, not timed here)
-- load + compare time about linear in rows (10k, 100k, 1M), peak memory <= 3x the loaded table
+- a rerun of the same settings in the app < 0.5 s, without retraining (``--app``: tests/bench_rerun.py)
+- load + compare time about linear in rows (10k, 100k, 1M), peak memory <= 3x the loaded table (``--scale``: bench_scale.py)
 """
 
 from __future__ import annotations
@@ -128,6 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--json", metavar="OUT", help="also write the timings and ratios as JSON")
     parser.add_argument("--scale", action="store_true", help="also time load + compare at 10k, 100k and 1M rows (about 5 minutes)")
+    parser.add_argument("--app", action="store_true", help="also time a rerun in the app (runs tests/bench_rerun.py; needs streamlit)")
     args = parser.parse_args(argv)
     device = resolve_device("auto")
     print(f"device {device.type}, torch {torch.__version__}, {torch.get_num_threads()} threads", file=sys.stderr)
@@ -148,6 +149,11 @@ def main(argv: list[str] | None = None) -> int:
         from bridge import bench_scale
 
         bench_scale.main([])
+    if args.app:  # a child process: the core never imports streamlit
+        import subprocess
+        from pathlib import Path
+
+        subprocess.run([sys.executable, str(Path(__file__).resolve().parent.parent / "tests" / "bench_rerun.py")], check=True)
     return 0
 
 
