@@ -16,6 +16,7 @@ from sklearn import datasets as skdata
 
 from bridge.csv_reader import parse_csv
 from bridge.errors import BridgeError
+from bridge.memory import release_unused_memory
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
@@ -152,6 +153,7 @@ def load_csv(source: str | os.PathLike | bytes, name: str | None = None, max_row
     At most ``max_rows`` rows are kept (default ``bridge.limits.MAX_ROWS``); a longer file is sampled, with a note.
     """
     frame, file_name, notes = parse_csv(source, max_rows=max_rows, label=name)
+    release_unused_memory()  # the chunks the reader parsed are garbage now; keep only the table
     return Dataset(name=name or file_name, kind="table", frame=frame, default_target=str(frame.columns[-1]), notes=notes)
 
 

@@ -18,6 +18,7 @@ from bridge import classical, evaluate, seeds
 from bridge.config import CompareConfig
 from bridge.data import Dataset
 from bridge.evidence import paired_gap, paired_p
+from bridge.memory import release_unused_memory
 from bridge.prepare import Prepared, prepare
 from bridge.recommend import Facts, recommend
 from bridge.training import EpochLog, NeuralEstimator
@@ -117,6 +118,7 @@ def run_comparison(dataset: Dataset, config: CompareConfig = CompareConfig(),
     report = on_progress or (lambda progress: None)
     report(Progress("prepare", 0.02, "Preparing data and the split"))
     data = prepare(dataset, config)
+    release_unused_memory()  # the preprocessing's intermediate copies: the models' own copies should not stack on them
     task, seed = data.task, config.seed
 
     dummy, dummy_seconds = classical.timed_fit(classical.make_dummy(task), data.X_train_flat, data.y_train)
@@ -125,6 +127,7 @@ def run_comparison(dataset: Dataset, config: CompareConfig = CompareConfig(),
         report(Progress("sklearn", 0.05 + 0.15 * i / n, message))
 
     chosen = classical.choose_baseline(task, config.baseline, data.X_train_flat, data.y_train, data.X_val_flat, data.y_val, seed, on_model)
+    release_unused_memory()
     report(Progress("sklearn", 0.2, "Scoring the baseline by training size"))
     sk_curve = classical.learning_curve(chosen.model, task, data.X_train_flat, data.y_train, data.X_val_flat, data.y_val, seed)
     curve_note = classical.learning_curve_note(len(data.y_train))

@@ -79,7 +79,9 @@ def _target_values(y: pd.Series, task: str) -> np.ndarray:
         return values.to_numpy(dtype="float64")
     if pd.api.types.is_float_dtype(y) and np.all(y == np.round(y)):
         y = y.astype("int64")  # 1.0 and 1 are the same class; show it as "1"
-    return y.astype(str).to_numpy(dtype=object)
+    # One string object per class, shared by every row: a million labels cost 8 MB, not 60.
+    codes, labels = pd.factorize(y.astype(str))
+    return np.asarray(labels, dtype=object)[codes]
 
 
 def make_problem(frame: pd.DataFrame, target: str | None = None, task: str = "auto", default_target: str | None = None) -> TableProblem:
