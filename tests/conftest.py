@@ -120,3 +120,13 @@ def regression_run(tmp_path_factory):
     config = _fast_config(train=TrainConfig(epochs=15, lr=0.01, batch_size=32, patience=0, device="cpu"))
     comparison = run_comparison(load_dataset(path), config, on_progress=progress.append)
     return SimpleNamespace(comparison=comparison, progress=progress, path=path, frame=frame, csv_rows=len(frame))
+
+
+@pytest.fixture
+def nothing_escapes(tmp_path):
+    """Whatever a hostile file holds, nothing new appears beside tmp_path or in the working directory."""
+    import os
+
+    before = set(os.listdir(tmp_path.parent)), set(os.listdir(os.getcwd()))
+    yield
+    assert (set(os.listdir(tmp_path.parent)), set(os.listdir(os.getcwd()))) == before

@@ -6,7 +6,6 @@ Every file is built inside the test, in tmp_path; the autouse fixture checks not
 from __future__ import annotations
 
 import codecs
-import os
 
 import numpy as np
 import pandas as pd
@@ -23,13 +22,7 @@ from bridge.problem import make_problem
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
 FAST = ["--epochs", "2", "--repeats", "1", "--width", "8", "--hidden-layers", "1", "--baseline", "linear", "--quiet"]
 
-
-@pytest.fixture(autouse=True)
-def nothing_escapes(tmp_path):
-    """Whatever a hostile file holds, nothing new appears beside tmp_path or in the working directory."""
-    before = set(os.listdir(tmp_path.parent)), set(os.listdir(os.getcwd()))
-    yield
-    assert (set(os.listdir(tmp_path.parent)), set(os.listdir(os.getcwd()))) == before
+pytestmark = pytest.mark.usefixtures("nothing_escapes")
 
 
 def write(tmp_path, name: str, data: bytes | str):

@@ -6,25 +6,19 @@ Every file is built inside the test, in tmp_path; the autouse fixture checks not
 from __future__ import annotations
 
 import io
-import os
 import struct
-import zipfile
 import zlib
 
 import numpy as np
 import pytest
+from files import write_tree, zip_bytes
 from PIL import EpsImagePlugin, Image, TiffImagePlugin
 
 from bridge.data import load_dataset
 from bridge.errors import BridgeError
 from bridge.images import load_images
 
-
-@pytest.fixture(autouse=True)
-def nothing_escapes(tmp_path):
-    before = set(os.listdir(tmp_path.parent)), set(os.listdir(os.getcwd()))
-    yield
-    assert (set(os.listdir(tmp_path.parent)), set(os.listdir(os.getcwd()))) == before
+pytestmark = pytest.mark.usefixtures("nothing_escapes")
 
 
 def encode(image: Image.Image, fmt: str, **options) -> bytes:
@@ -47,22 +41,6 @@ def png_claiming(width: int, height: int) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b"")
 
 
-def folder(root, files: dict[str, bytes]):
-    for name, data in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-    return root
-
-
-def zip_bytes(files: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, data in files.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
-
-
 def two_classes(extra: dict[str, bytes] | None = None) -> dict[str, bytes]:
     return {f"cat/{i}.png": png((255, 0, 0)) for i in range(3)} | {f"dog/{i}.png": png((0, 0, 255)) for i in range(3)} | (extra or {})
 
@@ -73,7 +51,7 @@ def reasons(data) -> dict[str, str]:
 
 def both(tmp_path, files: dict[str, bytes]):
     """The same files as a folder and as zip bytes: both loaders must agree."""
-    return [load_images(folder(tmp_path / "folder", files)), load_images(zip_bytes(files))]
+    return [load_images(write_tree(tmp_path / "folder", files)), load_images(zip_bytes(files))]
 
 
 # -- broken files are skipped, counted and named ----------------------------------------------------------------
@@ -90,7 +68,7 @@ def test_truncated_and_corrupt_files_are_skipped_and_counted(tmp_path):
         assert sorted(reasons(data)) == ["cat/empty.png", "cat/truncated.jpg", "dog/bad_crc.png", "dog/header_only.png"]
         assert reasons(data)["cat/empty.png"] == "not a PNG, JPEG, BMP, GIF or WebP image by its content"
         assert reasons(data)["cat/truncated.jpg"].startswith("cannot be decoded")
-    dataset = load_dataset(folder(tmp_path / "folder", files))
+    dataset = load_dataset(write_tree(tmp_path / "folder", files))
     assert any(note.startswith("skipped 4 image(s) that could not be read: cat/empty.png, cat/truncated.jpg") for note in dataset.notes)
 
 
@@ -151,7 +129,7 @@ def test_formats_off_the_allowlist_are_refused_by_content_never_decoded(tmp_path
 
 
 def test_png_bytes_named_csv_are_an_image_in_a_folder_and_an_error_as_a_table(tmp_path):
-    data = load_images(folder(tmp_path / "pets", two_classes({"cat/photo.csv": png()})))
+    data = load_images(write_tree(tmp_path / "pets", two_classes({"cat/photo.csv": png()})))
     assert "cat/photo.csv" in data.files  # inside an image folder, content decides: it is a PNG
     (tmp_path / "table.csv").write_bytes(png())
     with pytest.raises(BridgeError, match="table.csv is a PNG image, not a CSV text table; to compare images, give a folder") as info:
@@ -160,7 +138,7 @@ def test_png_bytes_named_csv_are_an_image_in_a_folder_and_an_error_as_a_table(tm
 
 
 def test_a_folder_with_mac_junk_and_an_empty_class_folder(tmp_path):
-    root = folder(tmp_path / "pets", two_classes({".DS_Store": b"\x00\x00\x00\x01Bud1", "cat/._0.png": b"\x00\x05\x16\x07",
+    root = write_tree(tmp_path / "pets", two_classes({".DS_Store": b"\x00\x00\x00\x01Bud1", "cat/._0.png": b"\x00\x05\x16\x07",
                                                   "__MACOSX/cat/._1.png": b"junk", "Thumbs.db": b"junk"}))
     (root / "empty").mkdir()
     data = load_images(root)
@@ -169,7 +147,7 @@ def test_a_folder_with_mac_junk_and_an_empty_class_folder(tmp_path):
 
 def test_only_broken_images_is_one_line(tmp_path):
     files = {"cat/a.png": png_claiming(30_000, 30_000), "dog/b.png": b"\x89PNG\r\n\x1a\n"}
-    for source in (folder(tmp_path / "bad", files), zip_bytes(files)):
+    for source in (write_tree(tmp_path / "bad", files), zip_bytes(files)):
         with pytest.raises(BridgeError, match="none of the 2 image files in .* could be read") as info:
             load_images(source)
         assert "\n" not in str(info.value)

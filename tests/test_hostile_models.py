@@ -16,12 +16,7 @@ from bridge.config import MLPConfig, TrainConfig
 from bridge.errors import BridgeError
 from bridge.training import NeuralEstimator
 
-
-@pytest.fixture(autouse=True)
-def nothing_escapes(tmp_path):
-    before = set(os.listdir(tmp_path.parent)), set(os.listdir(os.getcwd()))
-    yield
-    assert (set(os.listdir(tmp_path.parent)), set(os.listdir(os.getcwd()))) == before
+pytestmark = pytest.mark.usefixtures("nothing_escapes")
 
 
 class MakesAFile:

@@ -17,6 +17,7 @@ import zlib
 from pathlib import Path
 
 import pytest
+from files import zip_bytes
 from PIL import Image
 
 from bridge import limits
@@ -28,33 +29,19 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(autouse=True)
-def nothing_escapes(tmp_path, monkeypatch):
-    """No member is ever extracted, and nothing new appears beside tmp_path or in the working directory."""
+def never_extracted(nothing_escapes, monkeypatch):
+    """No member is ever extracted (and, from the shared fixture, nothing new appears beside tmp_path)."""
 
     def never(*args, **kwargs):
         raise AssertionError("a zip member was extracted to disk")
 
     monkeypatch.setattr(zipfile.ZipFile, "extract", never)
     monkeypatch.setattr(zipfile.ZipFile, "extractall", never)
-    before = set(os.listdir(tmp_path.parent)), set(os.listdir(os.getcwd()))
-    yield
-    assert (set(os.listdir(tmp_path.parent)), set(os.listdir(os.getcwd()))) == before
 
 
 def png(color=(255, 0, 0), size=(12, 12)) -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", size, color).save(buffer, "PNG")
-    return buffer.getvalue()
-
-
-def zip_bytes(files: dict[str, bytes], compression=zipfile.ZIP_STORED) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression) as archive:
-        for name, data in files.items():
-            if name.endswith("/"):
-                archive.writestr(zipfile.ZipInfo(name), b"")
-            else:
-                archive.writestr(name, data)
     return buffer.getvalue()
 
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import io
-import zipfile
 from pathlib import Path
 
 import numpy as np
 import pytest
+from files import write_tree, zip_bytes
 from PIL import Image
 
 from bridge.errors import BridgeError
@@ -30,22 +30,6 @@ def png(mode: str = "RGB", size: tuple[int, int] = (20, 20), color=RED) -> bytes
 def noise_png(size: int = 32) -> bytes:
     pixels = np.random.default_rng(0).integers(0, 256, (size, size, 3), dtype=np.uint8)
     return encode(Image.fromarray(pixels), "PNG")
-
-
-def write_tree(root: Path, files: dict[str, bytes]) -> Path:
-    for name, data in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-    return root
-
-
-def zip_bytes(files: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, data in files.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
 
 
 def pixel(data: ImageData, file: str, row: int = 0, col: int = 0) -> np.ndarray:

@@ -1,0 +1,28 @@
+"""Build files for tests: folders and zips of named bytes, always inside a test's tmp_path."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+
+def write_tree(root: Path, files: dict[str, bytes]) -> Path:
+    """Write each ``name: bytes`` under ``root`` (names may hold folders); returns ``root``."""
+    for name, data in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    return root
+
+
+def zip_bytes(files: dict[str, bytes], compression: int = zipfile.ZIP_STORED) -> bytes:
+    """A zip in memory; a name ending in '/' becomes an empty folder entry."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression) as archive:
+        for name, data in files.items():
+            if name.endswith("/"):
+                archive.writestr(zipfile.ZipInfo(name), b"")
+            else:
+                archive.writestr(name, data)
+    return buffer.getvalue()
