@@ -22,7 +22,8 @@ metric = comparison.metric
 sk, pt = comparison.models["sklearn"], comparison.models["pytorch"]
 
 st.header(VERDICTS[rec["verdict"]])
-st.progress(rec["confidence"], text=f"Confidence {rec['confidence']:.0%}: the share of resampled test sets on which this verdict holds")
+st.progress(rec["confidence"], text=f"Confidence {rec['confidence']:.0%}: how often this verdict holds on resampled test sets "
+                                    "(and, for a tie, over the seeds)")
 if rec.get("next_action"):
     st.success(f"**Next:** {rec['next_action']}")
 
