@@ -39,6 +39,13 @@ def test_make_optimizer_falls_back_to_torch_adam_on_other_devices():
     assert isinstance(make_optimizer(model, 1e-3, 0.0, torch.device("meta")), torch.optim.Adam)
 
 
+def test_cuda_gets_torchs_documented_fused_adam():
+    # The model stays on the CPU here (no GPU in CI); torch's fused Adam accepts CPU tensors too.
+    optimizer = make_optimizer(nn.Linear(2, 2), 1e-3, 0.0, torch.device("cuda"))
+    assert isinstance(optimizer, torch.optim.Adam) and optimizer.defaults["fused"] is True
+    assert make_optimizer(nn.Linear(2, 2), 1e-3, 0.0, torch.device("meta")).defaults["fused"] is None
+
+
 def test_threads_for_small_dense_batches_uses_one_thread_and_restores():
     before = torch.get_num_threads()
     dense = nn.Sequential(nn.Linear(30, 64), nn.ReLU(), nn.Linear(64, 3))
