@@ -1,8 +1,8 @@
-"""Benchmarks that print ratios measured in one run: ``python -m bridge.bench [--quick]``.
+"""Benchmarks that print ratios measured in one run: ``python -m bridge.bench [--scale] [--app]``.
 
 Every target is a ratio between two timings taken back to back on the same
 machine, so a shared, noisy machine slows both sides alike. Each timing is
-the median of a few repeats after one warm-up.
+the median of five repeats after one warm-up, the contestants taking turns.
 
 Targets (from the performance issue):
 - Bridge's MLP fit <= 0.8x scikit-learn's MLPClassifier and <= 1.1x a bare hand-written loop
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import platform
 import statistics
 import sys
 import time
@@ -37,14 +38,21 @@ def mlp_data(seed: int = 0):
     return X[:ROWS], y[:ROWS].astype(str), X[ROWS:], y[ROWS:].astype(str)
 
 
-def median_time(fn, repeats: int) -> float:
-    fn()  # warm-up: first-call allocations and kernel choices are not the steady cost
-    times = []
+def median_times(fns: dict, repeats: int) -> dict:
+    """Median seconds of each function, with the repeats interleaved (a, b, c, a, b, c, ...).
+
+    On a shared machine the background load drifts; taking turns exposes every contestant to
+    the same drift, so the ratios compare like with like.
+    """
+    for fn in fns.values():
+        fn()  # warm-up: first-call allocations and kernel choices are not the steady cost
+    times: dict = {name: [] for name in fns}
     for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(values) for name, values in times.items()}
 
 
 def bare_loop(model: nn.Module, X, y, X_val, y_val, epochs: int, batch: int, lr: float, seed: int = 0) -> None:
@@ -96,10 +104,7 @@ def bench_mlp(repeats: int) -> dict:
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        times = {"sklearn_mlp": median_time(sklearn_fit, repeats)}
-    times["bridge_mlp"] = median_time(bridge_fit, repeats)
-    times["bare_mlp"] = median_time(bare_fit, repeats)
-    return times
+        return median_times({"sklearn_mlp": sklearn_fit, "bridge_mlp": bridge_fit, "bare_mlp": bare_fit}, repeats)
 
 
 def bench_cnn(repeats: int) -> dict:
@@ -120,18 +125,27 @@ def bench_cnn(repeats: int) -> dict:
     def bare_fit():
         bare_loop(CNN(1, 8, len(classes), config), X[:cut], y[:cut], X[cut:], y[cut:], epochs, 64, 1e-3)
 
-    return {"bridge_cnn": median_time(bridge_fit, repeats), "bare_cnn": median_time(bare_fit, repeats)}
+    return median_times({"bridge_cnn": bridge_fit, "bare_cnn": bare_fit}, repeats)
+
+
+def cpu_name() -> str:
+    """The processor as /proc/cpuinfo names it: ratios differ between hosts, so a result names its own."""
+    try:
+        with open("/proc/cpuinfo") as info:
+            return next(line.split(":", 1)[1].strip() for line in info if line.startswith("model name"))
+    except (OSError, StopIteration):
+        return platform.processor() or "unknown CPU"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bridge.bench", description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=5, help="timed runs of each contestant, taken in turns (default 5)")
     parser.add_argument("--json", metavar="OUT", help="also write the timings and ratios as JSON")
     parser.add_argument("--scale", action="store_true", help="also time load + compare at 10k, 100k and 1M rows (about 5 minutes)")
     parser.add_argument("--app", action="store_true", help="also time a rerun in the app (runs tests/bench_rerun.py; needs streamlit)")
     args = parser.parse_args(argv)
     device = resolve_device("auto")
-    print(f"device {device.type}, torch {torch.__version__}, {torch.get_num_threads()} threads", file=sys.stderr)
+    print(f"device {device.type} ({cpu_name()}), torch {torch.__version__}, {torch.get_num_threads()} threads", file=sys.stderr)
     times = {**bench_mlp(args.repeats), **bench_cnn(args.repeats)}
     ratios = {
         "mlp_vs_sklearn": (times["bridge_mlp"] / times["sklearn_mlp"], 0.8),
@@ -144,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name:<18} {ratio:6.2f}x  (target <= {target}x)  {'met' if ratio <= target else 'NOT met'}")
     if args.json:
         with open(args.json, "w") as handle:
-            json.dump({"device": device.type, "times": times, "ratios": {k: v[0] for k, v in ratios.items()}}, handle, indent=2)
+            json.dump({"device": device.type, "cpu": cpu_name(), "times": times, "ratios": {k: v[0] for k, v in ratios.items()}}, handle, indent=2)
     if args.scale:
         from bridge import bench_scale
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from bridge.config import CNNConfig, MLPConfig
@@ -38,11 +39,24 @@ class MLP(nn.Module):
         self.head = nn.Linear(width_in, n_outputs)
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
-        """The last hidden layer: the representation the network learned."""
-        return self.body(x)
+        """The last hidden layer: the representation the network learned.
+
+        Same maths as ``self.body(x)``, but linear and ReLU layers are applied as functions: on batches
+        of 64 rows, the Python bookkeeping of a module call is about a tenth of a training step
+        (``python -m bridge.bench``). Dropout keeps its module call, which knows train from eval.
+        The exported train_pytorch.py keeps the plain version.
+        """
+        for layer in self.body:
+            if isinstance(layer, nn.Linear):
+                x = F.linear(x, layer.weight, layer.bias)
+            elif isinstance(layer, nn.ReLU):
+                x = F.relu(x)
+            else:
+                x = layer(x)
+        return x
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.body(x))
+        return F.linear(self.features(x), self.head.weight, self.head.bias)
 
 
 def model_args(kind: str, input_shape: tuple[int, ...], n_outputs: int, config: MLPConfig | CNNConfig) -> dict:

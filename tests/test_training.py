@@ -217,3 +217,33 @@ def test_asking_for_cuda_without_cuda_is_an_error(separable):
 def test_divergence_is_a_bridge_error(regression_data):
     with pytest.raises(BridgeError, match="training diverged"):
         _fit("regression", regression_data, mlp=MLPConfig(hidden_layers=2, width=64, dropout=0.0), train=_train(epochs=5, lr=1e12))
+
+
+@pytest.mark.filterwarnings("ignore:y_pred contains classes not in y_true")
+def test_the_epoch_score_equals_the_reported_metric_on_decoded_labels(separable, regression_data):
+    from bridge.evaluate import score
+
+    classifier = _fit("classification", separable, train=_train(epochs=2))
+    X_val, y_val = separable[2], np.asarray(separable[3])
+    outputs = classifier._outputs(X_val)
+    assert classifier._score(outputs, classifier._targets(y_val)) == pytest.approx(score("classification", y_val, classifier.predict(X_val)))
+    # a class absent from these rows is left out of the average, as balanced_accuracy_score does
+    some = y_val != y_val[0]
+    assert classifier._score(outputs[torch.as_tensor(some)], classifier._targets(y_val[some])) == pytest.approx(
+        score("classification", y_val[some], classifier.predict(X_val[some])))
+
+    regressor = _fit("regression", regression_data, train=_train(epochs=3))
+    X_val, y_val = regression_data[2], regression_data[3]
+    assert regressor._score(regressor._outputs(X_val), regressor._targets(y_val)) == pytest.approx(
+        score("regression", y_val, regressor.predict(X_val)), abs=1e-5)
+
+
+def test_the_mlp_forward_is_the_plain_module_path():
+    from bridge.neural import MLP
+
+    torch.manual_seed(0)
+    model = MLP(5, 3, MLPConfig(hidden_layers=2, width=8, dropout=0.3)).eval()
+    x = torch.randn(10, 5)
+    assert torch.allclose(model(x), model.head(model.body(x)))
+    model.train()  # dropout still follows the module's mode
+    assert not torch.allclose(model(x), model(x))
