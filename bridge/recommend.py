@@ -142,13 +142,11 @@ def _trait_leans(f: Facts) -> list[str]:
 
 def _cost_change(f: Facts) -> str:
     """The cost that could outweigh PyTorch's lead: whichever of training or prediction it pays most extra for."""
-    fit = f.pytorch_fit_seconds / max(f.sklearn_fit_seconds, 1e-9)
-    predict = f.pytorch_predict_seconds / max(f.sklearn_predict_seconds, 1e-9)
-    if fit >= predict:
-        return (f"Training cost mattering more than {f.metric}: PyTorch trains in {seconds(f.pytorch_fit_seconds)}, "
-                f"{_ratio(f.pytorch_fit_seconds, f.sklearn_fit_seconds)} {f.sklearn_name} ({seconds(f.sklearn_fit_seconds)})")
-    return (f"Prediction cost mattering more than {f.metric}: PyTorch predicts in {seconds(f.pytorch_predict_seconds)}, "
-            f"{_ratio(f.pytorch_predict_seconds, f.sklearn_predict_seconds)} {f.sklearn_name} ({seconds(f.sklearn_predict_seconds)})")
+    costs = {"Training": ("trains", f.pytorch_fit_seconds, f.sklearn_fit_seconds),
+             "Prediction": ("predicts", f.pytorch_predict_seconds, f.sklearn_predict_seconds)}
+    kind, (verb, pt, sk) = max(costs.items(), key=lambda item: item[1][1] / max(item[1][2], 1e-9))
+    return (f"{kind} cost mattering more than {f.metric}: PyTorch {verb} in {seconds(pt)}, "
+            f"{_ratio(pt, sk)} {f.sklearn_name} ({seconds(sk)})")
 
 
 def _harder_inputs(f: Facts) -> str:
