@@ -1,4 +1,5 @@
-"""Build files for tests: folders and zips of named bytes, always inside a test's tmp_path."""
+"""Helpers the hostile-input tests share: folders and zips of named bytes (always inside a test's tmp_path),
+and the check that an error is one line."""
 
 from __future__ import annotations
 
@@ -26,3 +27,10 @@ def zip_bytes(files: dict[str, bytes], compression: int = zipfile.ZIP_STORED) ->
             else:
                 archive.writestr(name, data)
     return buffer.getvalue()
+
+
+def one_line(info) -> str:
+    """The message of a caught error (a pytest ExceptionInfo), after checking it is one non-empty line."""
+    message = str(info.value)
+    assert "\n" not in message and message
+    return message

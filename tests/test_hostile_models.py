@@ -11,6 +11,7 @@ import pickle
 import numpy as np
 import pytest
 import torch
+from files import one_line
 
 from bridge.config import MLPConfig, TrainConfig
 from bridge.errors import BridgeError
@@ -39,11 +40,6 @@ def trained(tmp_path_factory):
     path = tmp_path_factory.mktemp("checkpoint") / "good.pt"
     model.save_checkpoint(path)
     return path, X[60:]
-
-
-def one_line(info) -> str:
-    assert "\n" not in str(info.value)
-    return str(info.value)
 
 
 def test_a_checkpoint_is_plain_data_that_loads_without_unpickling_code(trained):

@@ -17,7 +17,7 @@ import zlib
 from pathlib import Path
 
 import pytest
-from files import zip_bytes
+from files import one_line, zip_bytes
 from PIL import Image
 
 from bridge import limits
@@ -47,11 +47,6 @@ def png(color=(255, 0, 0), size=(12, 12)) -> bytes:
 
 def two_classes(prefix: str = "") -> dict[str, bytes]:
     return {f"{prefix}cat/{i}.png": png((255, 0, 0)) for i in range(3)} | {f"{prefix}dog/{i}.png": png((0, 0, 255)) for i in range(3)}
-
-
-def one_line(info) -> str:
-    assert "\n" not in str(info.value)
-    return str(info.value)
 
 
 def refuse(source, message: str) -> str:
