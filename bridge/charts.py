@@ -65,13 +65,14 @@ def confusion_chart(long: pd.DataFrame, title: str) -> alt.Chart:
 
 
 def balance_chart(frame: pd.DataFrame) -> alt.Chart:
-    """Rows per class, or a histogram of a numeric target."""
+    """Rows (or images) per class, or a histogram of a numeric target."""
     if "class" in frame:
+        unit = "images" if "images" in frame else "rows"  # an image folder is counted in images, a table in rows
         return alt.Chart(frame).mark_bar().encode(
-            x=alt.X("rows:Q", title="rows", axis=alt.Axis(tickMinStep=1, format="d")),
+            x=alt.X(f"{unit}:Q", title=unit, axis=alt.Axis(tickMinStep=1, format="d")),
             y=alt.Y("class:N", sort="-x", title=None, axis=alt.Axis(labelLimit=160)),
-            tooltip=["class", "rows"],
-        ).properties(title="Rows per class", height=alt.Step(22))
+            tooltip=["class", unit],
+        ).properties(title=f"{unit.capitalize()} per class", height=alt.Step(22))
     return alt.Chart(frame).mark_bar().encode(
         x=alt.X("value:Q", bin=alt.Bin(maxbins=30), title="target"), y=alt.Y("count():Q", title="rows"),
     ).properties(title="Target values", height=240)

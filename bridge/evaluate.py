@@ -15,6 +15,23 @@ ERROR_ROWS = 200  # error-table rows kept in the report
 ERROR_FEATURES = 20  # original feature columns shown beside each error
 
 
+# What people read on the screens; the report and the code keep the short keys (shown beside these as a tooltip).
+METRIC_LABELS = {
+    "accuracy": "Accuracy",
+    "balanced_accuracy": "Balanced accuracy",
+    "f1_macro": "F1 (macro)",
+    "roc_auc": "ROC AUC",
+    "r2": "R²",
+    "mae": "Mean absolute error (MAE)",
+    "rmse": "Root mean squared error (RMSE)",
+}
+
+
+def metric_label(key: str) -> str:
+    """A metric's readable name; a key without one shows as itself rather than failing."""
+    return METRIC_LABELS.get(key, key)
+
+
 def primary_metric(task: str) -> str:
     """The one score both sides are ranked by: robust to class imbalance, 0-1 scaled, higher is better."""
     return PRIMARY[task]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bridge.evaluate import metric_label
 from bridge.experiment import Comparison
 from bridge.recommend import seconds
 
@@ -10,6 +11,7 @@ def bridge_note(comparison: Comparison) -> list[tuple[str, str]]:
     """(heading, line) pairs: old skill, same skeleton, new capability, new control, next action."""
     c = comparison
     metric = c.metric
+    name = metric_label(metric)  # readable on screen; the report keeps the key
     sk, pt = c.models["sklearn"], c.models["pytorch"]
     split, training, config = c.split, c.training, c.config
     images = c.dataset["kind"] == "images"
@@ -26,14 +28,14 @@ def bridge_note(comparison: Comparison) -> list[tuple[str, str]]:
     train = config["train"]
     stop = f"stopped early after {training['epochs_run']}" if training["stopped_early"] else f"ran all {training['epochs_run']}"
     return [
-        ("Old skill", f"{sk.name}().fit(X, y) then predict(X): {sk.metrics[metric]:.3f} {metric} here, fitted in "
+        ("Old skill", f"{sk.name}().fit(X, y) then predict(X): {sk.metrics[metric]:.3f} {name} here, fitted in "
                       f"{seconds(sk.fit_seconds)} on {baseline_sees}."),
         ("Same skeleton", f"data -> model -> loss/metric -> improvement -> error analysis: both sides got the same "
                           f"{split['train']} training rows, picked settings on the same {split['val']} validation rows and "
                           f"were scored once on the same {split['test']} test rows."),
-        ("New capability", f"In the PyTorch {network}, {learned}: {pt.metrics[metric]:.3f} {metric} "
+        ("New capability", f"In the PyTorch {network}, {learned}: {pt.metrics[metric]:.3f} {name} "
                            f"({pt.metrics[metric] - sk.metrics[metric]:+.3f} against scikit-learn), with {pt.parameters:,} weights."),
-        ("New control", f"You wrote what fit() hides: forward pass, loss, backward pass and an Adam step at learning rate "
+        ("New control", f"Bridge wrote out what fit() hides: forward pass, loss, backward pass and an Adam step at learning rate "
                         f"{train['lr']:g} on batches of {train['batch_size']}, on the {training['device'].upper()}; the loop "
                         f"{stop} of {train['epochs']} epochs and kept the checkpoint of epoch {training['best_epoch']}."),
         ("Next action", c.recommendation.get("next_action") or "Read the Recommendation page."),

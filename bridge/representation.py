@@ -22,16 +22,19 @@ from bridge.experiment import Comparison
 
 MAX_POINTS = 1000  # test rows drawn; more would only slow the chart down
 VIEWS = ("raw inputs", "last hidden layer")
+FENCE = 3.0  # Tukey's "far out" fence: a coordinate more than 3 inter-quartile ranges beyond the quartiles
+MARGIN = 0.04  # share of the window added on each side, so points at the edge do not sit on the axis line
 
 
 @dataclass
 class Projection:
     """2-D PCA coordinates of the same test rows in both views, and how much each picture shows."""
 
-    frame: pd.DataFrame  # view, pc1, pc2, label (class name or target value), row
+    frame: pd.DataFrame  # view, pc1, pc2, label (class name or target value), row, outside (beyond the drawn window)
     explained: dict[str, float] = field(default_factory=dict)  # view -> share of variance the two axes keep
     separation: dict[str, float | None] = field(default_factory=dict)  # view -> silhouette of the classes in 2-D
     hidden_units: int = 0  # 0: the network has no hidden layer, so there is no learned representation to show
+    window: dict[str, tuple[tuple[float, float], tuple[float, float]]] = field(default_factory=dict)  # view -> (pc1, pc2) axis ranges
 
 
 def network_of(comparison: Comparison) -> nn.Module:
@@ -69,6 +72,28 @@ def _project(values: np.ndarray, seed: int) -> tuple[np.ndarray, float]:
     return points, float(np.sum(pca.explained_variance_ratio_))
 
 
+def axis_window(values: np.ndarray) -> tuple[float, float]:
+    """The range to draw one coordinate over: the data's own range, cut at Tukey's far-out fences.
+
+    One extreme row (a typo, a sensor glitch) stretches a PCA axis so far that every other row
+    lands on one dot. PCA itself is left alone (its directions, variance share and separation are
+    what they are); only the drawing stops at the fences, and the rows beyond are drawn at the
+    edge, marked, with their true coordinates kept. Quartiles, unlike the 1st/99th percentiles,
+    leave an ordinary cloud uncut and still hold with up to a quarter of the rows far out.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    low, high = float(values.min()), float(values.max())
+    q1, q3 = np.percentile(values, [25, 75])
+    if q3 > q1:  # no spread in the middle half (a flat axis, a few repeated points): nothing to measure a fence by
+        low, high = max(low, q1 - FENCE * (q3 - q1)), min(high, q3 + FENCE * (q3 - q1))
+    pad = MARGIN * (high - low) if high > low else 1.0
+    return low - pad, high + pad
+
+
+def _outside(points: np.ndarray, window: tuple[tuple[float, float], tuple[float, float]]) -> np.ndarray:
+    return np.any([(points[:, axis] < low) | (points[:, axis] > high) for axis, (low, high) in enumerate(window)], axis=0)
+
+
 def _separation(points: np.ndarray, labels: np.ndarray) -> float | None:
     """Silhouette of the classes in the 2-D picture: near 1 apart, near 0 overlapping."""
     classes = np.unique(labels)
@@ -86,15 +111,16 @@ def projections(comparison: Comparison, max_points: int = MAX_POINTS) -> Project
     # The inputs as the network receives them (pixels in [0, 1] for images; the shared scaled matrix for tables).
     views = {VIEWS[0]: np.asarray(data.X_test[rows]).reshape(len(rows), -1), VIEWS[1]: hidden}
     labels = data.y_test[rows]
-    parts, explained, separation = [], {}, {}
+    parts, explained, separation, window = [], {}, {}, {}
     for view, values in views.items():
         points, explained[view] = _project(values, seed)
         separation[view] = _separation(points, labels.astype(str)) if classification else None
+        window[view] = (axis_window(points[:, 0]), axis_window(points[:, 1]))
         parts.append(pd.DataFrame({"view": view, "pc1": points[:, 0], "pc2": points[:, 1],
                                    "label": labels.astype(str) if classification else labels.astype(float),
-                                   "row": np.asarray(data.test_rows)[rows]}))
+                                   "row": np.asarray(data.test_rows)[rows], "outside": _outside(points, window[view])}))
     units = hidden.shape[1] if _has_hidden_layer(network_of(comparison)) else 0
-    return Projection(pd.concat(parts, ignore_index=True), explained, separation, units)
+    return Projection(pd.concat(parts, ignore_index=True), explained, separation, units, window)
 
 
 def _has_hidden_layer(model: nn.Module) -> bool:

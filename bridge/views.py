@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from bridge.data import Dataset
+from bridge.evaluate import metric_label
 from bridge.experiment import Comparison
 from bridge.features import split_rows
 from bridge.problem import make_problem
@@ -35,10 +36,14 @@ def column_summary(dataset: Dataset, target: str) -> pd.DataFrame:
 
 
 def target_balance(dataset: Dataset, target: str | None = None, task: str = "auto") -> tuple[str, pd.DataFrame]:
-    """The detected task and the class counts (classification) or the target values (regression)."""
+    """The detected task and the class counts (classification) or the target values (regression).
+
+    Class counts sit in a "rows" column for tables and an "images" column for image folders.
+    """
     if dataset.kind == "images":
         labels, counts = np.unique(dataset.images.labels, return_counts=True)
-        return "classification", pd.DataFrame({"class": labels.astype(str), "rows": counts})
+        # Counted in images, not rows: the chart titles itself from this column's name.
+        return "classification", pd.DataFrame({"class": labels.astype(str), "images": counts})
     problem = make_problem(dataset.frame, target, task, dataset.default_target)
     if problem.task == "classification":
         labels, counts = np.unique(problem.y, return_counts=True)
@@ -46,15 +51,34 @@ def target_balance(dataset: Dataset, target: str | None = None, task: str = "aut
     return problem.task, pd.DataFrame({"value": problem.y})
 
 
-def metrics_table(comparison: Comparison) -> pd.DataFrame:
-    """Metrics and costs, one numeric column per model (named with its estimator), plus PyTorch's lead."""
+COST_ROWS = ("fit seconds", "predict seconds", "parameters")
+TABLE_PARTS = ("all", "quality", "cost")
+
+
+def metrics_table(comparison: Comparison, part: str = "all") -> pd.DataFrame:
+    """Metrics and costs, one numeric column per model (named with its estimator), plus PyTorch's lead.
+
+    ``part`` picks the rows: "quality" the test metrics alone, "cost" the time and size rows alone,
+    so a page can show each once in its own table instead of repeating the costs.
+    """
+    if part not in TABLE_PARTS:
+        raise ValueError(f"part must be one of {TABLE_PARTS}, not {part!r}")
     columns = {}
     for key, model in comparison.models.items():
-        columns[f"{SIDE_LABELS[key]}: {model.name}"] = {**model.metrics, "fit seconds": model.fit_seconds,
-                                                        "predict seconds": model.predict_seconds, "parameters": float(model.parameters)}
+        costs = dict(zip(COST_ROWS, (model.fit_seconds, model.predict_seconds, float(model.parameters))))
+        columns[f"{SIDE_LABELS[key]}: {model.name}"] = {**model.metrics, **costs}
     table = pd.DataFrame(columns)
     table["PyTorch - scikit-learn"] = table.iloc[:, 2] - table.iloc[:, 1]
+    if part == "quality":
+        return table.drop(index=list(COST_ROWS))
+    if part == "cost":
+        return table.loc[list(COST_ROWS)]
     return table
+
+
+def labelled(table: pd.DataFrame) -> pd.DataFrame:
+    """The same table with readable metric names as its row labels (the keys stay in the report)."""
+    return table.rename(index=metric_label)
 
 
 def loss_curve(comparison: Comparison) -> pd.DataFrame:

@@ -10,18 +10,26 @@ from bridge.thumbnails import to_pil
 from pages.common import need_comparison
 
 MAX_FILTERS = 32
+GAP = 3  # transparent pixels around each filter and map: drawn edge to edge they read as one picture
 
 
-def projection_chart(frame, view: str, classification: bool, target: str, separation: float | None) -> alt.Chart:
-    """One view's test rows in 2-D, coloured by class (or by the target's value)."""
+def projection_chart(frame, view: str, classification: bool, target: str, separation: float | None,
+                     window: tuple[tuple[float, float], tuple[float, float]]) -> alt.Chart:
+    """One view's test rows in 2-D, coloured by class (or by the target's value).
+
+    The axes span ``window`` (the rows' range cut at far-out fences, see representation.axis_window);
+    a row beyond it is clamped to the edge and drawn as a cross, its true coordinates in the tooltip.
+    """
     colour = (alt.Color("label:N", title=target, scale=alt.Scale(scheme="category10")) if classification
               else alt.Color("label:Q", title=target, scale=alt.Scale(scheme="viridis")))
     title = f"{view} (PCA)" + (f": class separation {separation:.2f}" if separation is not None else "")
-    return alt.Chart(frame[frame["view"] == view]).mark_circle(size=30, opacity=0.75).encode(
-        x=alt.X("pc1:Q", title="first principal component"),
-        y=alt.Y("pc2:Q", title="second principal component"),
+    (x_low, x_high), (y_low, y_high) = window
+    return alt.Chart(frame[frame["view"] == view]).mark_point(filled=True, size=30, opacity=0.75).encode(
+        x=alt.X("pc1:Q", title="first principal component", scale=alt.Scale(domain=[x_low, x_high], clamp=True, nice=False)),
+        y=alt.Y("pc2:Q", title="second principal component", scale=alt.Scale(domain=[y_low, y_high], clamp=True, nice=False)),
         color=colour,
-        tooltip=["row", alt.Tooltip("label", title=target)],
+        shape=alt.condition("datum.outside", alt.value("cross"), alt.value("circle")),
+        tooltip=["row", alt.Tooltip("label", title=target), alt.Tooltip("pc1:Q", format=".3g"), alt.Tooltip("pc2:Q", format=".3g")],
     ).properties(title=title, height=340)
 
 
@@ -44,21 +52,25 @@ st.caption("The same test rows twice: on the left as both sides receive them, on
                                    "network arranged the rows by what it predicts."))
 left, right = st.columns(2)
 for column, view in zip((left, right), representation.VIEWS):
-    chart = projection_chart(projection.frame, view, classification, comparison.dataset["target"], projection.separation.get(view))
+    chart = projection_chart(projection.frame, view, classification, comparison.dataset["target"], projection.separation.get(view),
+                             projection.window[view])
     column.altair_chart(chart, width="stretch")
-    column.caption(f"The two axes keep {projection.explained[view]:.0%} of the variance.")
+    far = int(projection.frame.loc[projection.frame["view"] == view, "outside"].sum())
+    column.caption(f"The two axes keep {projection.explained[view]:.0%} of the variance."
+                   + (f" {far} row(s) lie more than three inter-quartile ranges beyond the rest: drawn as crosses at the "
+                      "edge so the others are not squashed into a dot (the tooltip gives their true coordinates)." if far else ""))
 
 filters = representation.first_layer_filters(comparison)
 maps = representation.feature_maps(comparison)
 if filters is not None and maps is not None:
     st.markdown("**What the first convolution looks for.** Each filter is a small pattern slid over every position of the image; "
                 "training chose them (light = strong positive weight).")
-    st.image([to_pil(f, 48) for f in filters[:MAX_FILTERS]], width=48)
+    st.image([to_pil(f, 48, GAP) for f in filters[:MAX_FILTERS]], width=48 + 2 * GAP)
     image, activations = maps
     st.markdown("**One test image and its first-layer feature maps**: where each filter found its pattern (light = strong).")
     first, rest = st.columns([1, 6])
     first.image(to_pil(image, 96), caption="test image", width=96)
-    rest.image([to_pil(m[None], 64) for m in activations[:MAX_FILTERS]], width=64)
+    rest.image([to_pil(m[None], 64, GAP) for m in activations[:MAX_FILTERS]], width=64 + 2 * GAP)
 
 st.subheader("The loop that fit() hides")
 sklearn_code, pytorch_code = loop_code(comparison)

@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from bridge import export
+from bridge.evaluate import metric_label
 from bridge.html_report import to_html
 from bridge.report import to_json
 from bridge.templates.scripts import render_pytorch, render_sklearn
@@ -42,8 +43,8 @@ for item in rec.get("would_change", []):
 
 evidence = rec.get("evidence", {})
 if evidence:
-    st.caption(f"Gap PyTorch - scikit-learn: {evidence['gap']:+.3f} {metric}, 95% bootstrap interval "
-               f"{evidence['gap_low']:+.3f} to {evidence['gap_high']:+.3f} over {comparison.split['test']} test rows.")
+    st.caption(f"Gap PyTorch - scikit-learn: {evidence['gap']:+.3f} {metric_label(metric)} ({metric} in report.json), "
+               f"95% bootstrap interval {evidence['gap_low']:+.3f} to {evidence['gap_high']:+.3f} over {comparison.split['test']} test rows.")
 
 st.subheader("Take it with you")
 st.markdown("Everything to reproduce or reuse this run without Bridge: two standalone scripts that repeat the split, the "
@@ -53,15 +54,24 @@ st.markdown("Everything to reproduce or reuse this run without Bridge: two stand
 st.download_button("Download everything (.zip)", lambda: export.export_zip(comparison), file_name="bridge-export.zip",
                    mime="application/zip", type="primary", on_click="ignore", icon=":material/folder_zip:")
 DOWNLOADS = [
-    ("train_sklearn.py", lambda: render_sklearn(comparison), "text/x-python"),
-    ("train_pytorch.py", lambda: render_pytorch(comparison), "text/x-python"),
-    ("model.pt", lambda: export.checkpoint_bytes(comparison), "application/octet-stream"),
-    ("sklearn_model.joblib", lambda: export.sklearn_joblib(comparison), "application/octet-stream"),
-    ("report.html", lambda: to_html(comparison), "text/html"),
-    ("report.json", lambda: to_json(comparison), "application/json"),
+    ("train_sklearn.py", lambda: render_sklearn(comparison), "text/x-python",
+     "Standalone script: the same split and preprocessing, fits the scikit-learn baseline, prints its test metrics."),
+    ("train_pytorch.py", lambda: render_pytorch(comparison), "text/x-python",
+     "Standalone script: the same split, the network and its training loop written out, prints its test metrics."),
+    ("model.pt", lambda: export.checkpoint_bytes(comparison), "application/octet-stream",
+     "The PyTorch checkpoint: the weights of the epoch that was kept."),
+    ("sklearn_model.joblib", lambda: export.sklearn_joblib(comparison), "application/octet-stream",
+     "The fitted scikit-learn pipeline (preprocessing and model), ready for predict()."),
+    ("report.html", lambda: to_html(comparison), "text/html", "This run's report as one web page, to share."),
+    ("report.json", lambda: to_json(comparison), "application/json", "Every number of this run, for a program to read."),
 ]
-for column, (name, build, mime) in zip(st.columns(len(DOWNLOADS)), DOWNLOADS):
-    column.download_button(name, build, file_name=name, mime=mime, on_click="ignore", key=f"download-{name}")
+# Two files a row: six narrow columns cut the longer names ("sklearn_model.jo..."); each keeps a line saying what it is.
+PER_ROW = 2
+for start in range(0, len(DOWNLOADS), PER_ROW):
+    for column, (name, build, mime, what) in zip(st.columns(PER_ROW), DOWNLOADS[start : start + PER_ROW]):
+        column.download_button(name, build, file_name=name, mime=mime, on_click="ignore", key=f"download-{name}",
+                               icon=":material/download:")
+        column.caption(what)
 st.caption("Unless the data is one of scikit-learn's built-ins, the scripts read it from data.csv (images.npz for images) "
            "beside them, which comes in the zip.")
 st.caption("The .joblib file is a pickle: load it only from a source you trust. Bridge never takes one back as an upload.")

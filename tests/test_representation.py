@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
@@ -10,6 +12,7 @@ from bridge import representation
 from bridge.config import CNNConfig, CompareConfig, MLPConfig, TrainConfig
 from bridge.data import load_builtin
 from bridge.experiment import run_comparison
+from bridge.thumbnails import to_pil
 
 TRAIN = TrainConfig(epochs=4, lr=0.01, batch_size=32, patience=0, device="cpu")
 
@@ -33,7 +36,7 @@ def digits_cnn():
 def test_projection_of_both_views_on_the_same_test_rows(wine):
     projection = representation.projections(wine)
     frame, test_rows = projection.frame, wine.prepared.test_rows
-    assert list(frame.columns) == ["view", "pc1", "pc2", "label", "row"]
+    assert list(frame.columns) == ["view", "pc1", "pc2", "label", "row", "outside"]
     for view in representation.VIEWS:
         part = frame[frame["view"] == view]
         np.testing.assert_array_equal(part["row"], test_rows)
@@ -86,3 +89,52 @@ def test_an_mlp_on_images_has_a_projection_but_no_filters():
     run = _run("digits_images", network="mlp", train=TrainConfig(epochs=1, lr=0.01, batch_size=64, patience=0, device="cpu"))
     assert representation.projections(run).hidden_units == 12
     assert representation.first_layer_filters(run) is None and representation.feature_maps(run) is None
+
+
+def _plotted_spread(values: np.ndarray, window: tuple[float, float]) -> float:
+    """The middle half of the drawn points as a share of the axis: near 0 means squashed into a dot."""
+    drawn = np.clip(values, *window)  # the chart clamps a row beyond the window to its edge
+    q1, q3 = np.percentile(drawn, [25, 75])
+    return (q3 - q1) / (window[1] - window[0])
+
+
+def test_an_ordinary_cloud_is_drawn_whole():
+    values = np.random.default_rng(0).normal(size=1000)
+    low, high = representation.axis_window(values)
+    assert low < values.min() and values.max() < high
+
+
+def test_one_far_out_value_does_not_set_the_axis():
+    values = np.append(np.random.default_rng(0).normal(size=500), 1e4)
+    window = representation.axis_window(values)
+    assert window[1] < 100
+    assert _plotted_spread(values, window) > 0.1
+
+
+def test_a_flat_axis_still_gets_a_window():
+    low, high = representation.axis_window(np.zeros(20))
+    assert low < 0 < high
+
+
+def test_one_extreme_test_row_no_longer_squashes_the_raw_view(wine):
+    X = wine.prepared.X_test.copy()
+    X[0, 0] = 1e4  # a typo-sized value in one feature of one row
+    broken = dataclasses.replace(wine, prepared=dataclasses.replace(wine.prepared, X_test=X))
+    projection = representation.projections(broken)
+    raw = projection.frame[projection.frame["view"] == "raw inputs"]
+    (x_window, y_window) = projection.window["raw inputs"]
+    unclipped = np.percentile(raw["pc1"], [25, 75])
+    assert (unclipped[1] - unclipped[0]) / np.ptp(raw["pc1"]) < 0.01  # the squash this guards against
+    assert _plotted_spread(raw["pc1"].to_numpy(), x_window) > 0.05
+    assert _plotted_spread(raw["pc2"].to_numpy(), y_window) > 0.05
+    assert raw["outside"].tolist()[0] and raw["outside"].sum() <= 3  # the far row is marked, the rest drawn as they are
+    assert raw["pc1"].abs().max() > max(map(abs, x_window))  # the frame keeps the far row's true coordinate for the tooltip
+
+
+def test_filters_are_drawn_with_a_transparent_gap(digits_cnn):
+    single = representation.first_layer_filters(digits_cnn)[0]
+    assert to_pil(single, 48).size == (48, 48)
+    framed = to_pil(single, 48, gap=3)
+    assert framed.size == (54, 54) and framed.mode == "RGBA"
+    assert framed.getpixel((0, 0))[3] == 0 and framed.getpixel((53, 27))[3] == 0  # the border is see-through
+    assert framed.getpixel((27, 27))[3] == 255  # the filter itself is opaque
