@@ -1,13 +1,15 @@
 """Bridge: does this dataset need scikit-learn's simplicity or PyTorch's control?
 
-The entry point: navigation over the screens in pages/, and the sidebar that
-shows the current dataset and the last run. Run with: streamlit run app.py
+The entry point: navigation over the screens in pages/, and the sidebar that shows the current
+dataset, the last run and any run still training. Run with: streamlit run app.py
 """
 
 import streamlit as st
 
-from pages.common import PAGES, ensure_default_dataset, sidebar, sidebar_lines
+from pages import jobs_ui
+from pages.common import PAGES, ensure_default_dataset, show_notice, sidebar, sidebar_lines, through_app
 
+through_app()  # the first run after a server start must not draw Streamlit's automatic menu of pages/
 st.set_page_config(page_title="Bridge: scikit-learn or PyTorch?", page_icon=":material/compare_arrows:", layout="wide")
 
 navigation = st.navigation([
@@ -18,7 +20,12 @@ navigation = st.navigation([
     st.Page(PAGES["recommendation"], title="Recommendation", icon=":material/recommend:"),
     st.Page(PAGES["note"], title="Bridge note", icon=":material/school:"),
 ])
+jobs_ui.restore_from_link()  # ?run=<token>: a reload or a shared link opens that run, with its data
 ensure_default_dataset()
+jobs_ui.settle()  # a run that ended while no fragment was watching (another page, a reload)
+show_notice()  # how that run ended, or why a link could not be opened: once, on whatever page is open
+with st.sidebar:
+    jobs_ui.run_monitor()
 # The sidebar is drawn before the page, and redrawn in place after it so it shows a run or dataset the
 # page just set. A page that stops early (st.stop: "run a comparison first") keeps the first drawing,
 # since Streamlit draws nothing after st.stop, not even in a finally block.

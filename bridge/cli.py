@@ -57,6 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m bridge", description="Does this dataset need scikit-learn's simplicity or PyTorch's control?")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     commands.add_parser("datasets", help="list the built-in datasets")
+    runs = commands.add_parser("runs", help="list the runs the app stored (under BRIDGE_HOME)")
+    runs.add_argument("--clear", action="store_true", help="remove every finished run and the uploads no run uses")
     compare = commands.add_parser("compare", help="compare scikit-learn and PyTorch on DATA")
     compare.add_argument("data", metavar="DATA", help="a CSV, an image folder or .zip of one, or a built-in dataset name")
     add = compare.add_argument
@@ -163,11 +165,35 @@ def cmd_compare(args: argparse.Namespace) -> None:
         print(f"Exported {len(written)} files to {args.export}: see its README.md")
 
 
+def cmd_runs(args: argparse.Namespace) -> None:
+    """The store's runs, newest first; the token is what ``?run=`` takes to open one in the app."""
+    from datetime import datetime
+
+    from bridge.jobs import RunStore
+
+    store = RunStore()
+    if args.clear:
+        print(f"Removed {store.clear()} finished run(s) from {store.home}")
+        return
+    runs = store.all_runs()
+    print(f"{len(runs)} run(s) in {store.home} ({store.total_bytes() / 2**20:.1f} MiB of {store.max_bytes / 2**20:.0f} MiB)")
+    if runs:
+        print(f"{'created':<16}  {'state':<9}  {'dataset':<24}  {'scikit-learn':>12}  {'PyTorch':>8}  {'verdict':<9}  {'seconds':>7}  token")
+    for run in runs:
+        s = run.summary
+        scores = (f"{s['sklearn']:.3f}", f"{s['pytorch']:.3f}") if s else ("", "")
+        seconds = f"{run.seconds:.1f}" if run.seconds is not None else ""
+        print(f"{datetime.fromtimestamp(run.created):%Y-%m-%d %H:%M}  {run.state:<9}  {run.dataset_name[:24]:<24}  {scores[0]:>12}  "
+              f"{scores[1]:>8}  {s.get('verdict', ''):<9}  {seconds:>7}  {run.token}")
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         if args.command == "datasets":
             cmd_datasets()
+        elif args.command == "runs":
+            cmd_runs(args)
         else:
             cmd_compare(args)
     except BridgeError as exc:

@@ -1,8 +1,9 @@
-"""What every page shares: the session's dataset and runs, the sidebar, and 'do this first' notices.
+"""What every page shares: the session's dataset, the sidebar, and 'do this first' notices.
 
-All per-user state lives in ``st.session_state`` under ``bridge.*`` keys, so two
-people never see each other's data; only parsing is cached across sessions
-(same bytes in, same table out).
+All per-user state lives in ``st.session_state`` under ``bridge.*`` keys, so two people never see
+each other's data; runs live in the run store (pages/jobs_ui.py). Only the built-in datasets are
+cached across sessions: an upload is parsed once, written to the store and memory-mapped from there,
+so no cache shared by sessions holds decoded images.
 """
 
 from __future__ import annotations
@@ -12,19 +13,16 @@ import hashlib
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from bridge.config import CompareConfig
-from bridge.data import BUILTINS, Dataset, load_builtin, load_dataset
+from bridge.data import BUILTINS, Dataset, load_builtin
 from bridge.experiment import Comparison
+from bridge.markdown import escape_markdown as plain
+from pages import jobs_ui
 
 DATASET = "bridge.dataset"  # the Dataset in use
 SOURCE = "bridge.source"  # a key naming where it came from: "builtin:iris" or "upload:<sha256>"
 TARGET, TASK = "bridge.target", "bridge.task"  # the Data page's choices
-RUNS = "bridge.runs"  # {(source, CompareConfig): Comparison}: reruns with the same settings are instant
-LAST_RUN = "bridge.last_run"  # the (source, CompareConfig) key of the newest run
 CELL = "bridge.cell"  # (side, true, predicted) picked on a confusion matrix
 SETTINGS = "bridge.settings"  # the CompareConfig last submitted on Train: its form starts from it, so a return visit keeps them
-RUNNING = "bridge.running"  # True while this session trains: at most one training job per session
-MAX_RUNS = 6  # per session; the oldest stored run is dropped first
 
 DEFAULT_BUILTIN = "breast_cancer"
 PAGES = {
@@ -42,14 +40,9 @@ def cached_builtin(name: str) -> Dataset:
     return load_builtin(name)
 
 
-@st.cache_data(show_spinner="Reading the file...", max_entries=8)
-def cached_upload(data: bytes, name: str) -> Dataset:
-    """Parse uploaded bytes once per content; the result holds no raw bytes."""
-    return load_dataset(data, name=name)
-
-
-def upload_key(data: bytes) -> str:
-    return "upload:" + hashlib.sha256(data).hexdigest()[:16]
+def upload_key(data: bytes, name: str) -> str:
+    """Content and name: the same bytes uploaded under another name are another dataset to show."""
+    return "upload:" + hashlib.sha256(name.encode() + b"\0" + data).hexdigest()[:24]
 
 
 def set_dataset(dataset: Dataset, source: str) -> None:
@@ -73,21 +66,9 @@ def current_dataset() -> Dataset | None:
 
 
 def current_comparison() -> Comparison | None:
-    key = st.session_state.get(LAST_RUN)
-    return st.session_state.get(RUNS, {}).get(key) if key else None
-
-
-def stored_run(source: str, config: CompareConfig) -> Comparison | None:
-    return st.session_state.get(RUNS, {}).get((source, config))
-
-
-def store_run(source: str, config: CompareConfig, comparison: Comparison) -> None:
-    runs = st.session_state.setdefault(RUNS, {})
-    runs[(source, config)] = comparison
-    while len(runs) > MAX_RUNS:
-        runs.pop(next(iter(runs)))
-    st.session_state[LAST_RUN] = (source, config)
-    st.session_state.pop(CELL, None)
+    """The finished run the results pages show (the newest, or one picked or opened from a link)."""
+    run = jobs_ui.current_run()
+    return jobs_ui.load_comparison(run) if run is not None and run.state == jobs_ui.DONE else None
 
 
 def sidebar_lines() -> list:
@@ -98,33 +79,35 @@ def sidebar_lines() -> list:
 
 def sidebar(lines: list) -> None:
     """The current dataset and the last run, on every page, drawn into ``sidebar_lines()``."""
-    dataset, comparison = current_dataset(), current_comparison()
+    dataset, run = current_dataset(), jobs_ui.current_run()
     lines[0].markdown("**Dataset**")
     if dataset is None:
         lines[1].caption("none yet")
     else:
         detail = f"{dataset.rows} images" if dataset.kind == "images" else f"{dataset.rows} rows x {len(dataset.columns)} columns"
-        lines[1].caption(f"{dataset.name}: {detail}")
+        lines[1].caption(f"{plain(dataset.name)}: {detail}")
     lines[2].markdown("**Last run**")
-    if comparison is None:
+    if run is None or run.state != jobs_ui.DONE:
         lines[3].caption("none yet: set up a run on the Train page")
     else:
-        metric = comparison.metric
-        lines[3].caption(f"{comparison.dataset['name']}: scikit-learn {comparison.models['sklearn'].metrics[metric]:.3f} vs "
-                         f"PyTorch {comparison.models['pytorch'].metrics[metric]:.3f} {metric}; "
-                         f"verdict: **{verdict_label(comparison.recommendation['verdict'])}**")
+        s = run.summary
+        lines[3].caption(f"{plain(run.dataset_name)}: scikit-learn {s['sklearn']:.3f} vs PyTorch {s['pytorch']:.3f} {s['metric']}; "
+                         f"verdict: **{verdict_label(s['verdict'])}**")
 
 
 def through_app() -> None:
-    """Send a page that runs without app.py back through it.
+    """Leave Streamlit's old pages-folder mode before anything is drawn, on the same page.
 
-    With a folder named pages/ beside app.py, each Streamlit server process starts in the old
-    pages-folder mode and leaves it for good once app.py calls st.navigation. Until then (the
-    first request after a restart, e.g. a reconnecting tab on /compare) a page runs alone: no
-    default dataset, no sidebar, and a menu listing every file in pages/, common.py included.
+    With a folder named pages/ beside app.py, a Streamlit server process starts in that mode: its
+    first script run (whatever the URL) lists every file in pages/ as a menu, common.py included,
+    and runs a page without app.py. The mode ends for good once st.navigation is called. Clearing
+    it here and rerunning makes the very first run go through app.py's own six-page navigation;
+    the rerun keeps the page asked for, since both modes name a page by its URL path (/compare).
+    app.py calls this first; every page calls it too, for a first request that lands on a page.
     """
     if getattr(PagesManager, "uses_pages_directory", False):
-        st.switch_page("app.py")
+        PagesManager.uses_pages_directory = False
+        st.rerun()
 
 
 def need_dataset() -> Dataset:
@@ -164,3 +147,11 @@ def delta_color(gap: float) -> str:
 
 def builtin_label(name: str) -> str:
     return f"{name}: {BUILTINS[name].description}"
+
+
+def show_notice() -> None:
+    """Once: how the last run ended, or why a link could not be opened."""
+    notice = st.session_state.pop(jobs_ui.RUN_NOTICE, None)
+    if notice:
+        kind, text = notice
+        getattr(st, kind)(text)

@@ -9,9 +9,11 @@ from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileMan
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from bridge import charts, views
-from bridge.data import BUILTINS
+from bridge.data import BUILTINS, load_dataset
 from bridge.errors import BridgeError
-from pages.common import PAGES, SOURCE, TARGET, TASK, builtin_label, cached_builtin, cached_upload, need_dataset, set_dataset, upload_key
+from bridge.memory import release_unused_memory
+from pages import jobs_ui
+from pages.common import PAGES, SOURCE, TARGET, TASK, builtin_label, cached_builtin, need_dataset, plain, set_dataset, upload_key
 
 THUMBNAILS_PER_CLASS = 8
 UPLOAD_GEN = "bridge.upload_gen"  # bumped after each upload, so the uploader starts empty and its bytes leave session state
@@ -30,6 +32,24 @@ def drop_server_copy(file_id: str) -> None:
         ctx.uploaded_file_mgr.remove_file(session_id=ctx.session_id, file_id=file_id)
 
 
+def parse_to_store(data: bytes, name: str):
+    """Parse once, write the dataset to the run store and use it memory-mapped from there.
+
+    Decoded images and big tables then live in the page cache, not in the server's heap, and no
+    cache shared between sessions keeps a copy: when the session ends, its memory goes with it.
+    """
+    key = upload_key(data, name)
+    store = jobs_ui.store()
+    stored = store.load_dataset(key)
+    if stored is None:
+        parsed = load_dataset(data, name=name)
+        store.save_dataset(key, parsed)
+        del parsed
+        release_unused_memory()
+        stored = store.load_dataset(key)
+    return stored, key
+
+
 def use_upload() -> None:
     """Parse a new upload once; on failure the previous dataset and every stored run stay as they were.
 
@@ -43,15 +63,16 @@ def use_upload() -> None:
     data = upload.getvalue()
     drop_server_copy(upload.file_id)
     try:
-        set_dataset(cached_upload(data, upload.name), upload_key(data))
+        with st.spinner("Reading the file..."):
+            set_dataset(*parse_to_store(data, upload.name))
     except BridgeError as exc:
-        notice = ("error", f"Could not use {upload.name}: {exc}. Your previous dataset and results are kept.")
+        notice = ("error", f"Could not use {plain(upload.name)}: {plain(exc)}. Your previous dataset and results are kept.")
     except Exception:  # a reader bug must not cost the session its work, nor show a traceback; the log keeps it
         logger.exception("reading upload %s failed", upload.name)
-        notice = ("error", f"Could not read {upload.name}: upload a CSV, or a .zip with one folder of images per class. "
+        notice = ("error", f"Could not read {plain(upload.name)}: upload a CSV, or a .zip with one folder of images per class. "
                            "Your previous dataset and results are kept.")
     else:
-        notice = ("success", f"Loaded {upload.name}.")
+        notice = ("success", f"Loaded {plain(upload.name)}.")
     st.session_state[UPLOAD_NOTICE] = notice
 
 

@@ -1,18 +1,21 @@
-"""Train: choose the PyTorch network and the scikit-learn baseline, see the split, and run both."""
+"""Train: choose the PyTorch network and the scikit-learn baseline, see the split, run both, and compare runs.
 
-import logging
-import time
+Run queues a job (pages/jobs_ui.py); a fragment shows it training, with Cancel, while the page
+stays usable. Below: the run shown, marked when the controls have moved since, and every run on
+this dataset with what changed between any two.
+"""
+
 from dataclasses import replace
 
-import pandas as pd
 import streamlit as st
 
-from bridge import charts, views
+from bridge import charts, history, views
 from bridge.classical import BASELINE_CHOICES
 from bridge.config import CNNConfig, CompareConfig, MLPConfig, TrainConfig
 from bridge.errors import BridgeError
-from bridge.experiment import run_comparison
-from pages.common import PAGES, RUNNING, SETTINGS, SOURCE, TARGET, TASK, delta_color, need_dataset, store_run, stored_run, verdict_label
+from bridge.jobs import DONE
+from pages import jobs_ui
+from pages.common import PAGES, SETTINGS, SOURCE, TARGET, TASK, delta_color, need_dataset, plain, verdict_label
 
 LEARNING_RATES = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2]
 BATCH_SIZES = [16, 32, 64, 128, 256, 512]
@@ -20,11 +23,10 @@ WIDTHS = [8, 16, 32, 64, 128, 256, 512]
 CHANNELS = [4, 8, 16, 32, 64]
 IMAGE_NETWORK = "bridge.image_network"  # the network last run on images
 KEY = "bridge.train."  # widget keys: a control keeps its identity while its default follows the last run's settings
-logger = logging.getLogger(__name__)
 
 
-def settings_ui(images: bool) -> tuple[bool, CompareConfig]:
-    """Every control sits in one form, so moving a slider never retrains: only Run does.
+def settings_ui(images: bool) -> CompareConfig:
+    """The controls, read live: moving one never trains (only Run does), but it does mark the shown result as older.
 
     The controls start from the settings last run in this session, so coming back to this page
     shows them (and their result) again instead of the defaults. Each control has a key: without
@@ -32,7 +34,7 @@ def settings_ui(images: bool) -> tuple[bool, CompareConfig]:
     """
     last: CompareConfig = st.session_state.get(SETTINGS) or CompareConfig()
     mlp, cnn, train = last.mlp, last.cnn, last.train
-    with st.form("settings"):
+    with st.container(border=True):
         st.markdown("**PyTorch network**")
         network = "mlp"
         if images:
@@ -66,44 +68,101 @@ def settings_ui(images: bool) -> tuple[bool, CompareConfig]:
         baseline = b1.selectbox("Baseline", BASELINE_CHOICES, index=list(BASELINE_CHOICES).index(last.baseline), key=KEY + "baseline",
                                 format_func=lambda b: "auto (best on validation)" if b == "auto" else b)
         seed = b2.number_input("Seed", 0, 10_000, last.seed, key=KEY + "seed", help="The same seed and settings give the same numbers")
-        submitted = st.form_submit_button("Run", type="primary", help="Trains both sides with these settings; moving a control alone changes nothing")
-    config = replace(  # a table run ignores the CNN, so its settings stay out of the table run's key
+    return replace(  # a table run ignores the CNN, so its settings stay out of the table run's key
         last, target=st.session_state.get(TARGET), task=st.session_state.get(TASK, "auto"), baseline=baseline, network=network,
         mlp=MLPConfig(layers, width, dropout), cnn=cnn if images else CNNConfig(),
         train=replace(train, lr=lr, epochs=epochs, batch_size=batch, patience=patience if stopping else 0), seed=int(seed),
     )
-    return submitted, config
 
 
-def run_with_progress(dataset, config: CompareConfig):
-    """Run the comparison, drawing a progress bar and the loss chart as each epoch ends."""
-    bar = st.progress(0.0, text="Starting")
-    chart = st.empty()
-    losses = []
-    started = time.perf_counter()
+def run_clicked(config: CompareConfig, images: bool) -> None:
+    """Queue the run (or reuse or refuse it, with the reason) and remember its settings for the form."""
+    previous = st.session_state.get(SETTINGS)
+    st.session_state[SETTINGS] = config if images or previous is None else replace(config, cnn=previous.cnn)  # keep CNN choices
+    if images:
+        st.session_state[IMAGE_NETWORK] = config.network
+    kind, message = jobs_ui.submit(dataset, st.session_state[SOURCE], config)
+    getattr(st, kind)(message)
 
-    def on_progress(step):
-        text = step.message
-        if step.epoch is not None:
-            e = step.epoch
-            losses.extend([{"epoch": e.epoch, "split": "train", "loss": e.train_loss},
-                           {"epoch": e.epoch, "split": "validation", "loss": e.val_loss}])
-            left = e.seconds / e.epoch * (e.epochs - e.epoch)
-            text = f"PyTorch epoch {e.epoch}/{e.epochs}, about {left:.0f} s left at most (early stopping may end sooner)"
-            chart.altair_chart(charts.loss_chart(pd.DataFrame(losses), e.best_epoch), width="stretch")
-        bar.progress(min(step.fraction, 1.0), text=text)
 
-    comparison = run_comparison(dataset, config, on_progress=on_progress)
-    bar.progress(1.0, text=f"Done in {time.perf_counter() - started:.1f} s")
-    return comparison
+def live_panel() -> None:
+    """Each waiting run of this session: queue place or stage with its clock, the loss as epochs end, and Cancel."""
+    if jobs_ui.settle():
+        st.rerun(scope="app")
+    for run in jobs_ui.waiting_runs():
+        with st.container(border=True):
+            st.progress(min(run.fraction, 1.0), text=f"{plain(run.dataset_name)}: {plain(jobs_ui.status_line(run))}")
+            epochs = jobs_ui.store().epochs(run.id)
+            if epochs:
+                frame = history.loss_frame({"this run": epochs})
+                st.altair_chart(charts.loss_chart(frame, epochs[-1]["best_epoch"]), width="stretch")
+            st.button("Cancel this run", key=f"bridge.cancel.train.{run.token}", on_click=jobs_ui.cancel, args=(run.token,),
+                      icon=":material/cancel:", help="Stops it after the current epoch or model fit; earlier results are kept")
+
+
+def shown_result(config: CompareConfig, source: str) -> None:
+    """The run the results pages show, if it is on this dataset; marked when the controls have moved since it ran."""
+    run = jobs_ui.current_run()
+    if run is None or run.state != DONE or run.dataset_key != source:
+        return
+    s = run.summary
+    c1, c2, c3 = st.columns(3)
+    c1.metric(f"scikit-learn: {s['sklearn_name']}", f"{s['sklearn']:.3f}", help=s["metric"])
+    gap = s["pytorch"] - s["sklearn"]
+    c2.metric(f"PyTorch: {s['pytorch_name']}", f"{s['pytorch']:.3f}", f"{gap:+.3f} vs scikit-learn", delta_color=delta_color(gap))
+    c3.metric("Verdict", verdict_label(s["verdict"]))
+    changed = history.settings_diff(run.config, config)
+    if changed:
+        moved = "; ".join(f"{c['setting']} {c['before']} -> {c['after']}" for c in changed)
+        st.warning(f"From earlier settings: the controls have moved since this run ({plain(moved)}). Press Run to train with them.",
+                   icon=":material/history:")
+    st.page_link(PAGES["compare"], label="See the full comparison", icon=":material/arrow_forward:")
+
+
+def run_history(source: str) -> None:
+    """Every run of this session on this dataset; two picked runs side by side: settings, scores, loss curves."""
+    runs = jobs_ui.my_runs(source)
+    if not runs:
+        return
+    st.subheader("Runs on this dataset")
+    st.dataframe(history.history_frame(runs), hide_index=True, width="stretch", column_config={
+        "scikit-learn": st.column_config.NumberColumn(format="%.3f"), "PyTorch": st.column_config.NumberColumn(format="%.3f"),
+        "gap": st.column_config.NumberColumn("gap", format="%+.3f", help="PyTorch minus scikit-learn"),
+    })
+    done = [r for r in runs if r.state == DONE]
+    numbers = history.numbered(runs)
+    labels = {history.run_label(r, numbers[r.token]): r for r in done}
+    if len(done) < 2:
+        return
+    picked = st.multiselect("Pick two runs to see what changed", list(labels), default=list(labels)[1::-1], max_selections=2,
+                            key="bridge.history.pick")
+    if len(picked) != 2:
+        return
+    before, after = sorted((labels[p] for p in picked), key=lambda r: r.id)
+    left, right = st.columns(2)
+    left.markdown(f"**Settings that differ** (#{numbers[before.token]} -> #{numbers[after.token]})")
+    diff = history.settings_diff(before.config, after.config)
+    left.dataframe(diff, hide_index=True, width="stretch") if diff else left.caption("Same settings.")
+    right.markdown("**Scores**")
+    right.dataframe(history.score_changes(before, after), hide_index=True, width="stretch", column_config={
+        k: st.column_config.NumberColumn(format="%+.3f" if k == "change" else "%.3f") for k in ("before", "after", "change")})
+    curves = {f"#{numbers[r.token]}": jobs_ui.store().epochs(r.id) for r in (before, after)}
+    st.altair_chart(history.loss_comparison_chart(history.loss_frame(curves)), width="stretch")
+    if st.button(f"Show #{numbers[after.token]} on the results pages", key="bridge.history.show"):
+        jobs_ui.show_run(after.token)
+        st.rerun()
 
 
 st.title("Train")
 dataset = need_dataset()
 images = dataset.kind == "images"
-st.caption(f"Dataset **{dataset.name}**, target **{st.session_state.get(TARGET) or dataset.default_target}**. "
+st.caption(f"Dataset **{plain(dataset.name)}**, target **{plain(st.session_state.get(TARGET) or dataset.default_target)}**. "
            "Change them on the Data page.")
-submitted, config = settings_ui(images)
+config = settings_ui(images)
+if st.button("Run", type="primary", help="Queues a run of both sides with these settings; moving a control alone trains nothing"):
+    run_clicked(config, images)
+st.fragment(live_panel, run_every=jobs_ui.watch_every(0.5))()
+shown_result(config, st.session_state[SOURCE])
 
 st.markdown("**The split**: the network learns from *train*, early stopping and the baseline choice watch *validation*, "
             "and both sides are scored once on *test*, rows neither has seen.")
@@ -111,40 +170,4 @@ try:
     st.altair_chart(charts.split_chart(views.split_preview(dataset, config)), width="stretch")
 except BridgeError as exc:
     st.error(f"{exc}.")
-
-if submitted:
-    previous = st.session_state.get(SETTINGS)
-    st.session_state[SETTINGS] = config if images or previous is None else replace(config, cnn=previous.cnn)  # keep CNN choices
-    if images:
-        st.session_state[IMAGE_NETWORK] = config.network
-    source = st.session_state[SOURCE]
-    if stored_run(source, config) is not None:
-        store_run(source, config, stored_run(source, config))
-        st.success("Same dataset and settings as an earlier run: here is its stored result, nothing retrained.")
-    elif st.session_state.get(RUNNING):
-        st.warning("A run is already going in this session; wait for it to finish.")
-    else:
-        st.session_state[RUNNING] = True
-        note = st.empty()
-        try:
-            note.caption("Stay on this page until the run ends: leaving it stops the run.")
-            store_run(source, config, run_with_progress(dataset, config))
-        except BridgeError as exc:
-            st.error(f"The run stopped: {exc}. Earlier results are kept.")
-        except Exception as exc:  # a bug in the core must not show a traceback or lose earlier runs; the log keeps it
-            logger.exception("run failed")
-            st.error(f"The run failed ({type(exc).__name__}). Earlier results are kept; try other settings, or report this with your data.")
-        finally:
-            st.session_state[RUNNING] = False
-        note.empty()
-
-comparison = stored_run(st.session_state.get(SOURCE), config)
-if comparison is not None:
-    metric = comparison.metric
-    sk, pt = comparison.models["sklearn"], comparison.models["pytorch"]
-    c1, c2, c3 = st.columns(3)
-    c1.metric(f"scikit-learn: {sk.name}", f"{sk.metrics[metric]:.3f}", help=metric)
-    gap = pt.metrics[metric] - sk.metrics[metric]
-    c2.metric(f"PyTorch: {pt.name}", f"{pt.metrics[metric]:.3f}", f"{gap:+.3f} vs scikit-learn", delta_color=delta_color(gap))
-    c3.metric("Verdict", verdict_label(comparison.recommendation["verdict"]))
-    st.page_link(PAGES["compare"], label="See the full comparison", icon=":material/arrow_forward:")
+run_history(st.session_state[SOURCE])

@@ -5,6 +5,9 @@ Everything is small and seeded so the suite is fast and gives the same numbers o
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from types import SimpleNamespace
 
 import numpy as np
@@ -14,6 +17,17 @@ import pytest
 from bridge.config import CompareConfig, MLPConfig, TrainConfig
 
 SEED = 0
+_HOME = tempfile.mkdtemp(prefix="bridge-test-home-")
+os.environ["BRIDGE_HOME"] = _HOME  # set at import, before any test makes a store: runs never land in the user's cache folder
+
+
+def pytest_unconfigure(config):
+    """Stop the schedulers the app tests started (and any training process still going), then drop their store."""
+    from bridge.jobs import LocalExecutor
+
+    LocalExecutor.stop_all()
+    shutil.rmtree(_HOME, ignore_errors=True)
+
 CLASSIFICATION_ROWS = 150
 MISSING_TARGET_ROWS = (3, 40, 77)  # rows whose label is blanked in the classification CSV
 

@@ -10,22 +10,27 @@ import re
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 from test_app_support import (
     APP,
     PAGES,
     ROOT,
+    TINY,
     VERDICT_HEADERS,
+    await_runs,
     click_run,
-    count_runs,
     go,
     images_zip,
     metric_values,
     navigation_as_served,
     new_app,
+    press_run,
     regression_csv,
+    runs_made,
     set_settings,
+    shown_comparison,
     sidebar_text,
     table_csv,
     texts,
@@ -41,11 +46,6 @@ SCORE = re.compile(r"^-?\d+\.\d{3}$")  # a score as the pages print it
 @pytest.fixture(autouse=True)
 def served(monkeypatch):
     navigation_as_served(monkeypatch)
-
-
-@pytest.fixture
-def run_counter(monkeypatch):
-    return count_runs(monkeypatch)
 
 
 def test_a_first_visit_starts_on_data_with_a_builtin_dataset():
@@ -65,27 +65,29 @@ def test_a_page_with_nothing_to_show_says_what_to_do_first_with_a_link(page):
     assert not at.error
 
 
-def test_a_page_opened_before_app_py_ever_ran_is_sent_through_it(monkeypatch):
-    """A server's first request on /compare (a tab reconnecting after a restart) runs in Streamlit's pages-folder mode.
+def test_a_page_opened_before_app_py_ever_ran_opens_through_app_py(monkeypatch):
+    """A server's first request on /compare (a direct URL, a tab reconnecting after a restart) runs in Streamlit's pages-folder mode.
 
     Without the served-navigation patch AppTest is in that mode on every run after the first, as a new server is.
+    The page leaves that mode and reruns itself through app.py: the page asked for, with the sidebar and a dataset.
     """
     monkeypatch.undo()
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
     at.switch_page(PAGES["compare"]).run()
     assert not at.exception
-    assert texts(at.title) == ["Data"] and "breast_cancer: 569 rows" in sidebar_text(at)
+    assert texts(at.title) == ["Compare"] and "breast_cancer: 569 rows" in sidebar_text(at)
+    assert texts(at.info) == ["Nothing to show yet: run a comparison first."]
 
 
-def test_upload_run_and_read_every_page(run_counter):
+def test_upload_run_and_read_every_page():
     at = upload(new_app(), "labels.csv", table_csv())
     assert texts(at.success) == ["Loaded labels.csv."]
     assert at.subheader[0].value == "labels.csv"
     assert "labels.csv: 120 rows x 4 columns" in sidebar_text(at)
 
     train(at)
-    assert len(run_counter) == 1
+    assert len(runs_made(at)) == 1
     shown = metric_values(at)
     sk = next(v for k, v in shown.items() if k.startswith("scikit-learn: LogisticRegression"))
     pt = shown["PyTorch: PyTorch MLP"]
@@ -98,13 +100,13 @@ def test_upload_run_and_read_every_page(run_counter):
     compare = metric_values(at)
     assert compare["scikit-learn: LogisticRegression"] == sk and compare["PyTorch: PyTorch MLP"] == pt
     assert SCORE.match(compare["Dummy floor: DummyClassifier"])
-    table = at.dataframe[0].value
-    assert {"balanced_accuracy", "accuracy", "fit seconds", "parameters"} <= set(table.index)
+    table, cost = at.dataframe[0].value, at.dataframe[1].value
+    assert {"Balanced accuracy", "Accuracy"} <= set(table.index) and set(cost.index) == {"fit seconds", "predict seconds", "parameters"}
     assert "PyTorch - scikit-learn" in table.columns
     assert texts(at.subheader) == ["Learning curves", "Confusion matrices", "Cost"]
     charts = [chart.proto.spec for chart in at.get("vega_lite_chart")]
     assert len(charts) == 4  # two learning curves, two confusion matrices
-    assert "PyTorch: loss per epoch" in charts[0] and "scikit-learn: balanced_accuracy by training size" in charts[1]
+    assert "PyTorch: loss per epoch" in charts[0] and "scikit-learn: Balanced accuracy by training size" in charts[1]
 
     go(at, "errors")
     count = next(int(m.value.split()[0]) for m in at.markdown if m.value.endswith(" row(s)"))
@@ -123,30 +125,32 @@ def test_upload_run_and_read_every_page(run_counter):
 
     go(at, "data")
     assert at.subheader[0].value == "labels.csv"
-    assert len(run_counter) == 1  # reading pages never trains
+    assert len(runs_made(at)) == 1  # reading pages never trains
     assert not at.error
 
 
-def test_moving_a_slider_without_run_does_not_retrain(run_counter):
+def test_moving_a_slider_without_run_does_not_retrain_and_marks_the_result_as_older():
     at = trained_app()
     before = metric_values(at)
+    assert not texts(at.warning)
     widget(at, "Epochs (at most)").set_value(7)
     widget(at, "Width (units per layer)").set_value(16)
     at.run()
-    assert len(run_counter) == 1
+    assert len(runs_made(at)) == 1
     assert not at.get("progress")  # no training progress bar was drawn
+    [older] = texts(at.warning)
+    assert older.startswith("From earlier settings") and "width 8 -> 16" in older and "epochs (at most) 3 -> 7" in older
     go(at, "compare")
     assert {k: v for k, v in metric_values(at).items() if not k.startswith("Dummy")} == {k: v for k, v in before.items() if k != "Verdict"}
 
 
-def test_the_same_dataset_and_settings_return_the_stored_result_without_training(run_counter):
+def test_the_same_dataset_and_settings_return_the_stored_result_without_training():
     at = trained_app()
     first = metric_values(at)
-    runs = at.session_state["bridge.runs"]
-    stored = next(iter(runs.values()))
+    [stored] = runs_made(at)
 
     click_run(at)  # same settings again
-    assert len(run_counter) == 1
+    assert len(runs_made(at)) == 1
     assert texts(at.success) == ["Same dataset and settings as an earlier run: here is its stored result, nothing retrained."]
     assert metric_values(at) == first
 
@@ -155,8 +159,7 @@ def test_the_same_dataset_and_settings_return_the_stored_result_without_training
     upload(at, "labels.csv", table_csv())
     go(at, "train")
     click_run(at)
-    assert len(run_counter) == 1
-    assert next(iter(at.session_state["bridge.runs"].values())) is stored
+    assert [r.token for r in runs_made(at)] == [stored.token] and at.session_state["bridge.current"] == stored.token
     assert metric_values(at) == first
 
 
@@ -169,20 +172,37 @@ def test_settings_and_result_are_still_there_after_visiting_another_page():
     assert metric_values(at) == shown
 
 
-def test_at_most_one_training_job_per_session(run_counter):
-    at = trained_app()
-    at.session_state["bridge.running"] = True  # as if a run were still going in this session
-    set_settings(at, {"Epochs (at most)": 4})
-    click_run(at)
-    assert texts(at.warning) == ["A run is already going in this session; wait for it to finish."]
-    assert len(run_counter) == 1 and len(at.session_state["bridge.runs"]) == 1
+def test_pressing_run_twice_queues_once_and_the_result_still_arrives():
+    at = upload(new_app(), "labels.csv", table_csv())
+    go(at, "train")
+    set_settings(at, TINY)
+    press_run(at)
+    press_run(at)  # a double click: the second press finds the first run waiting
+    assert texts(at.info) == ["A run with these settings is already waiting or training; its result will appear here when it ends."]
+    assert len(runs_made(at)) == 1
+    go(at, "compare")  # leave Train while it trains: nothing blocks, and the result follows
+    await_runs(at)
+    assert texts(at.title) == ["Compare"] and SCORE.match(metric_values(at)["PyTorch: PyTorch MLP"])
+    assert at.query_params["run"] == runs_made(at)[0].token  # the URL names the run shown
+
+
+def test_a_session_queues_at_most_three_runs_and_says_why_it_refuses_a_fourth():
+    at = upload(new_app(), "labels.csv", table_csv())
+    go(at, "train")
+    for epochs in (3, 4, 5):
+        press_run(set_settings(at, {**TINY, "Epochs (at most)": epochs}))
+    press_run(set_settings(at, {**TINY, "Epochs (at most)": 6}))
+    assert any(w.startswith("You already have 3 runs queued or training") for w in texts(at.warning))
+    assert len(runs_made(at)) == 3
+    await_runs(at)
+    assert [r.state for r in runs_made(at)] == ["done"] * 3
 
 
 def test_two_sessions_never_see_each_others_data_or_results():
     alice = trained_app("alice.csv", table_csv(seed=11))
     bob = new_app()
     assert "breast_cancer" in sidebar_text(bob) and "none yet" in sidebar_text(bob)
-    assert "bridge.runs" not in bob.session_state
+    assert runs_made(bob) == []
     go(bob, "compare")
     assert texts(bob.info) == ["Nothing to show yet: run a comparison first."]
 
@@ -193,12 +213,62 @@ def test_two_sessions_never_see_each_others_data_or_results():
     assert bob.session_state["bridge.dataset"].name == "bob.csv"
 
 
-def test_trained_models_live_in_session_state_not_in_a_shared_cache():
+def test_a_token_from_another_session_shows_nothing_and_is_never_listed():
+    alice = trained_app("alice.csv", table_csv(seed=11))
+    token = alice.session_state["bridge.current"]
+    bob = upload(new_app(), "alice.csv", table_csv(seed=11))  # even on the same data
+    bob.session_state["bridge.current"] = token  # as if Bob's session had got hold of Alice's token some other way than a link
+    go(bob, "compare")
+    assert texts(bob.info) == ["Nothing to show yet: run a comparison first."]
+    go(bob, "train")
+    assert "Runs on this dataset" not in texts(bob.subheader) and not bob.metric
+    bob.session_state["bridge.current"] = "not-a-token"
+    go(bob, "compare")
+    assert texts(bob.info) == ["Nothing to show yet: run a comparison first."] and not bob.exception
+
+
+def test_a_run_link_restores_the_results_pages_and_lists_nothing_else():
+    alice = trained_app("alice.csv", table_csv(seed=11))
+    shown = metric_values(alice)
+    token = alice.query_params["run"]
+    carol = AppTest.from_file(APP, default_timeout=120)
+    carol.query_params["run"] = token  # a shared link, or Alice's own reload
+    carol.run()
+    assert not carol.exception and "alice.csv: 120 rows x 4 columns" in sidebar_text(carol)
+    go(carol, "compare")
+    assert metric_values(carol)["PyTorch: PyTorch MLP"] == shown["PyTorch: PyTorch MLP"]
+    go(carol, "train")
+    assert "Runs on this dataset" not in texts(carol.subheader)  # the link opens its run; Alice's history stays hers
+
+    dave = AppTest.from_file(APP, default_timeout=120)
+    dave.query_params["run"] = "made-up-token"
+    dave.run()
+    assert any("unknown or its run was removed" in w for w in texts(dave.warning)) and not dave.exception
+
+
+def test_trained_models_live_in_the_run_store_not_in_a_shared_cache():
     at = trained_app()
-    comparison = next(iter(at.session_state["bridge.runs"].values()))
+    comparison = shown_comparison(at)
     assert comparison.models["pytorch"].artifact is not None and comparison.models["sklearn"].artifact is not None
     sources = [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py"))]
     assert not [p.name for p in sources if "cache_resource" in p.read_text()]  # st.cache_resource is shared by every user
+    cached = [p.name for p in sources if "cache_data" in p.read_text()]
+    assert cached == ["common.py"] and "def cached_builtin" in (ROOT / "pages" / "common.py").read_text()  # built-ins only
+
+
+def test_history_shows_every_run_and_what_changed_between_two():
+    at = trained_app()
+    train(at, {"Width (units per layer)": 16, "Learning rate (log scale)": 0.003})
+    assert "Runs on this dataset" in texts(at.subheader)
+    table = next(d.value for d in at.dataframe if "verdict" in d.value.columns)
+    assert list(table["run"]) == ["#2", "#1"] and list(table["state"]) == ["done", "done"]
+    diff = next(d.value for d in at.dataframe if "setting" in d.value.columns)
+    assert {tuple(r) for r in diff[["setting", "before", "after"]].itertuples(index=False)} == {("width", "8", "16"),
+                                                                                              ("learning rate", "0.001", "0.003")}
+    scores = next(d.value for d in at.dataframe if "measure" in d.value.columns)
+    assert list(scores["measure"])[:2] == ["scikit-learn balanced_accuracy", "PyTorch balanced_accuracy"]
+    frames = [pa.ipc.open_stream(d.data.data).read_pandas() for c in at.get("vega_lite_chart") for d in c.proto.datasets]
+    assert any(set(f.get("run", [])) == {"#1", "#2"} for f in frames)  # both runs' loss curves on one chart
 
 
 def test_picking_a_builtin_dataset():
@@ -232,13 +302,13 @@ def test_errors_download_is_the_shown_rows_as_formula_safe_csv(monkeypatch):
     shown = at.dataframe[0].value
     assert data == safe_csv_bytes(shown)
     downloaded = pd.read_csv(pd.io.common.BytesIO(data))
-    assert len(downloaded) == len(shown) == at.session_state["bridge.runs"][at.session_state["bridge.last_run"]].split["test"]
+    assert len(downloaded) == len(shown) == shown_comparison(at).split["test"]
     assert set(downloaded["feature: colour"]) <= {"'=red", "'+green", "'@blue"}
 
 
 def test_a_confusion_cell_opens_exactly_its_rows_on_errors():
     at = trained_app()
-    comparison = at.session_state["bridge.runs"][at.session_state["bridge.last_run"]]
+    comparison = shown_comparison(at)
     at.session_state["bridge.cell"] = ("sklearn", "yes", "no")
     go(at, "errors")
     rows = at.dataframe[0].value
@@ -262,7 +332,7 @@ def test_regression_run_reads_on_every_page():
     assert at.header[0].value in VERDICT_HEADERS
 
 
-def test_an_image_zip_trains_a_cnn_and_shows_thumbnails(run_counter):
+def test_an_image_zip_trains_a_cnn_and_shows_thumbnails():
     at = upload(trained_app(), "shapes.zip", images_zip(), "application/zip")  # after a table run, whose MLP must not carry over
     assert texts(at.success) == ["Loaded shapes.zip."] and at.subheader[0].value == "shapes.zip"
     assert len(at.image) == 3  # a row of thumbnails per class
@@ -283,9 +353,9 @@ def test_an_image_zip_trains_a_cnn_and_shows_thumbnails(run_counter):
     upload(at, "labels.csv", table_csv())
     train(at)
     assert texts(at.success) == ["Same dataset and settings as an earlier run: here is its stored result, nothing retrained."]
-    assert len(run_counter) == 2
+    assert len(runs_made(at)) == 2
 
 
 def test_every_page_is_visited_by_these_tests():
-    screens = sorted(p.name for p in (ROOT / "pages").glob("*.py") if p.name not in ("common.py", "__init__.py"))
+    screens = sorted(p.name for p in (ROOT / "pages").glob("*.py") if p.name not in ("common.py", "jobs_ui.py", "__init__.py"))
     assert sorted(Path(p).name for p in PAGES.values()) == screens

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
-from test_app_support import navigation_as_served
+from test_app_support import navigation_as_served, store_finished_run
 
 from bridge.config import CNNConfig, CompareConfig, MLPConfig, TrainConfig
 from bridge.data import load_builtin
 from bridge.experiment import run_comparison
-from pages.common import DATASET, LAST_RUN, RUNS, SOURCE
+from pages.common import DATASET, SOURCE
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 TRAIN = TrainConfig(epochs=2, lr=0.01, batch_size=64, patience=0, device="cpu")
@@ -41,8 +41,7 @@ def app(request, runs, monkeypatch):
     at = AppTest.from_file(APP, default_timeout=60)
     source = f"builtin:{request.param}"
     at.session_state[DATASET], at.session_state[SOURCE] = dataset, source
-    at.session_state[RUNS] = {(source, config): comparison}
-    at.session_state[LAST_RUN] = (source, config)
+    store_finished_run(at, source, comparison)
     return request.param, at
 
 

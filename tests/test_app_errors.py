@@ -18,7 +18,7 @@ from test_app_support import (
     metric_values,
     navigation_as_served,
     new_app,
-    set_settings,
+    runs_made,
     sidebar_text,
     table_csv,
     texts,
@@ -26,8 +26,6 @@ from test_app_support import (
     trained_app,
     upload,
 )
-
-from bridge.errors import BridgeError
 
 
 @pytest.fixture(autouse=True)
@@ -97,35 +95,29 @@ def test_raw_upload_bytes_leave_session_state_once_parsed():
 
 
 def test_a_reader_bug_still_gives_one_line_and_keeps_the_dataset(monkeypatch):
-    import pages.common
+    import bridge.data
 
     def broken(*args, **kwargs):
         raise KeyError("a bug in a reader")
 
     at = trained_app("good.csv")
-    monkeypatch.setattr(pages.common, "load_dataset", broken)
-    upload(at, "odd.csv", b"x,y\n1,2\n3,4\n5,6\n")  # bytes no earlier test parsed, so the cache cannot answer
+    monkeypatch.setattr(bridge.data, "load_dataset", broken)  # the Data page imports it afresh on every run
+    upload(at, "odd.csv", b"x,y\n1,2\n3,4\n5,6\n")  # bytes no earlier test stored, so the store cannot answer
     [error] = texts(at.error)
     assert error == ("Could not read odd.csv: upload a CSV, or a .zip with one folder of images per class. "
                      "Your previous dataset and results are kept.")
     assert at.session_state["bridge.dataset"].name == "good.csv" and not at.exception
 
 
-def test_a_failed_run_says_why_and_keeps_earlier_results(monkeypatch):
-    import bridge.experiment
-
+def test_a_failed_run_says_why_and_keeps_earlier_results():
     at = trained_app("good.csv")
     before = metric_values(at)
-
-    def refuse(*args, **kwargs):
-        raise BridgeError("the target has one class only; pick another target")
-
-    monkeypatch.setattr(bridge.experiment, "run_comparison", refuse)
-    set_settings(at, {"Epochs (at most)": 5})  # new settings, so the run is not answered from the stored one
-    next(b for b in at.button if b.label == "Run").click().run()
-    assert texts(at.error) == ["The run stopped: the target has one class only; pick another target. Earlier results are kept."]
-    assert at.session_state["bridge.running"] is False  # the guard is released, so the next Run can start
-    go(at, "compare")
+    upload(at, "one.csv", b"a\n1\n2\n3\n4\n5\n6\n")  # loads, but a table of one column has nothing to learn from
+    train(at)
+    assert any(e.startswith("The run stopped: the table has a single column") and e.endswith("Earlier results are kept.")
+               for e in texts(at.error))
+    assert [r.state for r in runs_made(at)] == ["done", "failed"]
+    go(at, "compare")  # the earlier run is still what the results pages show
     assert {k: v for k, v in metric_values(at).items() if not k.startswith("Dummy")} == {k: v for k, v in before.items() if k != "Verdict"}
 
 
@@ -136,4 +128,4 @@ def test_a_table_with_nothing_to_learn_from_is_explained_on_data_and_train():
     assert "single column" in error and "\n" not in error
     train(at)
     assert not at.exception and any(e.startswith("The run stopped: the table has a single column") for e in texts(at.error))
-    assert "bridge.runs" not in at.session_state or not at.session_state["bridge.runs"]
+    assert [r.state for r in runs_made(at)] == ["failed"] and "bridge.current" not in at.session_state

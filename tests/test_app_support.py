@@ -8,6 +8,7 @@ few epochs of an 8-unit MLP on about a hundred rows), so a whole flow takes a se
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from pathlib import Path
 
@@ -41,19 +42,55 @@ def navigation_as_served(monkeypatch) -> None:
     monkeypatch.setattr(PagesManager, "__init__", init)
 
 
-def count_runs(monkeypatch) -> list:
-    """A list that grows by one for each training the app starts: pages call bridge.experiment.run_comparison to train."""
-    import bridge.experiment
+def runs_made(at: AppTest) -> list:
+    """Every run this AppTest session put in the run store, oldest first: the one way the app starts a training."""
+    from bridge.jobs import RunStore
 
-    calls = []
-    real = bridge.experiment.run_comparison
+    owner = at.session_state["bridge.owner"] if "bridge.owner" in at.session_state else None
+    return sorted(RunStore().runs_of(owner), key=lambda r: r.id) if owner else []
 
-    def counted(*args, **kwargs):
-        calls.append(args)
-        return real(*args, **kwargs)
 
-    monkeypatch.setattr(bridge.experiment, "run_comparison", counted)
-    return calls
+def await_runs(at: AppTest) -> AppTest:
+    """Wait for this session's queued and running runs to end, then rerun the page as its polling fragment would."""
+    from bridge.jobs import RunStore, wait
+
+    waiting = [run for run in runs_made(at) if run.active]
+    if not waiting:  # nothing was queued (a stored result was reused): the page as drawn is the answer
+        return at
+    for run in waiting:
+        assert wait(RunStore(), run, timeout=TIMEOUT).state in ("done", "failed", "cancelled"), "a run did not end in time"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def shown_comparison(at: AppTest):
+    """The Comparison the results pages of this session show, loaded from the store."""
+    from bridge.jobs import RunStore
+
+    store = RunStore()
+    return store.load_result(store.by_token(at.session_state["bridge.current"]))
+
+
+def store_finished_run(at: AppTest, dataset_key: str, comparison) -> str:
+    """Put an already computed comparison in the store as this session's finished run, shown on the results pages."""
+    from bridge.jobs import DONE, RunStore
+    from bridge.jobs.worker import summary
+    from bridge.report import to_json
+
+    store = RunStore()
+    at.session_state["bridge.owner"] = owner = "test-owner-" + dataset_key
+    run = store.create(owner, dataset_key, comparison.dataset["name"], comparison_config(comparison))
+    store.save_result(run.id, comparison)
+    store.finish(run.id, DONE, "Done", summary=summary(comparison), report=to_json(comparison))
+    at.session_state["bridge.current"] = run.token
+    return run.token
+
+
+def comparison_config(comparison):
+    from bridge.config import CompareConfig
+
+    return CompareConfig.from_dict(comparison.config)
 
 
 def table_csv(rows: int = 120, seed: int = 0, formula_cells: bool = False) -> bytes:
@@ -118,10 +155,16 @@ def set_settings(at: AppTest, settings: dict) -> AppTest:
     return at
 
 
-def click_run(at: AppTest) -> AppTest:
+def press_run(at: AppTest) -> AppTest:
+    """Click Run and return at once, as a person does: the run is queued, not finished."""
     next(b for b in at.button if b.label == "Run").click().run()
     assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+def click_run(at: AppTest) -> AppTest:
+    """Click Run and wait for the run to end, as a person who watches it does."""
+    return await_runs(press_run(at))
 
 
 def train(at: AppTest, settings: dict | None = None) -> AppTest:
@@ -140,8 +183,13 @@ def metric_values(at: AppTest) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
 
 
+def unescaped(text: str) -> str:
+    """Markdown source as a person reads it: the backslashes that keep user strings plain are not shown."""
+    return re.sub(r"\\(.)", r"\1", text)
+
+
 def texts(elements) -> list[str]:
-    return [e.value for e in elements]
+    return [unescaped(e.value) for e in elements]
 
 
 def sidebar_text(at: AppTest) -> str:
