@@ -131,9 +131,11 @@ def settle() -> bool:
     changed = False
     for token in sorted(watching):
         run = visible(token)
-        if run is None or run.state in (QUEUED, "running"):
+        if run is not None and run.active:
             continue
-        watching.discard(token)
+        watching.discard(token)  # ended, or removed from the store: either way nothing more to wait for
+        if run is None:
+            continue
         changed = True
         if run.state == DONE:
             show_run(token)
