@@ -128,7 +128,7 @@ def need_comparison() -> Comparison:
         st.page_link(PAGES["train"], label="Go to Train", icon=":material/arrow_forward:")
         st.stop()
     if comparison.dataset["name"] != getattr(current_dataset(), "name", None):
-        st.caption(f"Showing the last run, on **{comparison.dataset['name']}**. Run again on the Train page for the current dataset.")
+        st.caption(f"Showing the last run, on **{plain(comparison.dataset['name'])}**. Run again on the Train page for the current dataset.")
     return comparison
 
 

@@ -102,11 +102,11 @@ if notice:
     (st.error if kind == "error" else st.success)(text)
 
 dataset = need_dataset()
-st.subheader(dataset.name)
+st.subheader(plain(dataset.name))
 if dataset.description:
     st.caption(dataset.description)
 for note in dataset.notes:
-    st.caption(f"- {note}")
+    st.caption(f"- {plain(note)}")
 
 if dataset.kind == "images":
     images = dataset.images
@@ -115,7 +115,7 @@ if dataset.kind == "images":
     for label in images.classes[:12]:
         rows = np.flatnonzero(images.labels == label)[:THUMBNAILS_PER_CLASS]
         pictures = [np.clip(images.images[i].transpose(1, 2, 0).squeeze(), 0, 1) for i in rows]
-        st.markdown(f"**{label}** ({int(np.sum(images.labels == label))} images)")
+        st.markdown(f"**{plain(label)}** ({int(np.sum(images.labels == label))} images)")
         st.image(pictures, width=72, caption=[PurePosixPath(images.files[i]).stem for i in rows])
     task, balance = views.target_balance(dataset)
     st.altair_chart(charts.balance_chart(balance), width="stretch")
@@ -135,7 +135,7 @@ task_choice = right.radio("Task", ["auto", "classification", "regression"], hori
 try:
     task, balance = views.target_balance(dataset, target, task_choice)
 except BridgeError as exc:
-    st.error(f"{exc}. The previous target stays in use.")
+    st.error(f"{plain(exc)}. The previous target stays in use.")
 else:
     st.session_state[TARGET], st.session_state[TASK] = target, task_choice
     right.markdown(f"Detected task: **{task}**" if task_choice == "auto" else f"Task: **{task}** (your choice)")

@@ -6,7 +6,7 @@ import streamlit as st
 from bridge import views
 from bridge.safe_csv import safe_csv_bytes
 from bridge.thumbnails import data_uri
-from pages.common import CELL, need_comparison
+from pages.common import CELL, need_comparison, plain
 
 MAX_THUMBNAILS = 300  # images drawn into the table; the rest of the rows still show without one
 
@@ -23,7 +23,7 @@ else:
     if cell:
         side, truth, predicted = cell
         who = "scikit-learn" if side == "sklearn" else "PyTorch"
-        st.info(f"Confusion cell: true **{truth}**, {who} predicted **{predicted}**.")
+        st.info(f"Confusion cell: true **{plain(truth)}**, {who} predicted **{plain(predicted)}**.")
         if st.button("Show all errors again"):
             st.session_state.pop(CELL)
             st.rerun()

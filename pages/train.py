@@ -169,5 +169,5 @@ st.markdown("**The split**: the network learns from *train*, early stopping and 
 try:
     st.altair_chart(charts.split_chart(views.split_preview(dataset, config)), width="stretch")
 except BridgeError as exc:
-    st.error(f"{exc}.")
+    st.error(f"{plain(exc)}.")
 run_history(st.session_state[SOURCE])

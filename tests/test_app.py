@@ -51,7 +51,7 @@ def served(monkeypatch):
 def test_a_first_visit_starts_on_data_with_a_builtin_dataset():
     at = new_app()
     assert texts(at.title) == ["Data"]
-    assert at.subheader[0].value == "breast_cancer"
+    assert texts(at.subheader)[0] == "breast_cancer"
     assert "breast_cancer: 569 rows x 31 columns" in sidebar_text(at)
     assert "Last run" in " ".join(texts(at.sidebar.markdown)) and "none yet: set up a run on the Train page" in sidebar_text(at)
 
@@ -83,7 +83,7 @@ def test_a_page_opened_before_app_py_ever_ran_opens_through_app_py(monkeypatch):
 def test_upload_run_and_read_every_page():
     at = upload(new_app(), "labels.csv", table_csv())
     assert texts(at.success) == ["Loaded labels.csv."]
-    assert at.subheader[0].value == "labels.csv"
+    assert texts(at.subheader)[0] == "labels.csv"
     assert "labels.csv: 120 rows x 4 columns" in sidebar_text(at)
 
     train(at)
@@ -124,7 +124,7 @@ def test_upload_run_and_read_every_page():
     assert texts(at.title) == ["Bridge note"] and len(at.markdown) >= 5
 
     go(at, "data")
-    assert at.subheader[0].value == "labels.csv"
+    assert texts(at.subheader)[0] == "labels.csv"
     assert len(runs_made(at)) == 1  # reading pages never trains
     assert not at.error
 
@@ -276,7 +276,7 @@ def test_picking_a_builtin_dataset():
     at.selectbox[0].set_value("iris")
     next(b for b in at.button if b.label == "Use this dataset").click().run()
     assert not at.exception
-    assert at.subheader[0].value == "iris" and "iris: 150 rows x 5 columns" in sidebar_text(at)
+    assert texts(at.subheader)[0] == "iris" and "iris: 150 rows x 5 columns" in sidebar_text(at)
     assert at.selectbox[1].value == "species"  # the target column
 
 
@@ -334,7 +334,7 @@ def test_regression_run_reads_on_every_page():
 
 def test_an_image_zip_trains_a_cnn_and_shows_thumbnails():
     at = upload(trained_app(), "shapes.zip", images_zip(), "application/zip")  # after a table run, whose MLP must not carry over
-    assert texts(at.success) == ["Loaded shapes.zip."] and at.subheader[0].value == "shapes.zip"
+    assert texts(at.success) == ["Loaded shapes.zip."] and texts(at.subheader)[0] == "shapes.zip"
     assert len(at.image) == 3  # a row of thumbnails per class
     assert "shapes.zip: 36 images" in sidebar_text(at)
     go(at, "train")

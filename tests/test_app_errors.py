@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import zipfile
 
+import pandas as pd
 import pytest
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 from test_app_support import (
@@ -24,6 +26,7 @@ from test_app_support import (
     texts,
     train,
     trained_app,
+    unescaped,
     upload,
 )
 
@@ -69,7 +72,7 @@ def test_a_failed_upload_says_what_to_do_and_keeps_the_dataset_and_results(case)
     [error] = texts(at.error)
     assert error.startswith(f"Could not use {name}: ") and error.endswith("Your previous dataset and results are kept.")
     assert "\n" not in error and "Traceback" not in error and "uploaded.csv" not in error
-    assert at.subheader[0].value == "good.csv" and at.session_state["bridge.dataset"].name == "good.csv"
+    assert texts(at.subheader)[0] == "good.csv" and at.session_state["bridge.dataset"].name == "good.csv"
     assert "good.csv: 120 rows x 4 columns" in sidebar_text(at) and "verdict" in sidebar_text(at)
 
     go(at, "compare")
@@ -129,3 +132,26 @@ def test_a_table_with_nothing_to_learn_from_is_explained_on_data_and_train():
     train(at)
     assert not at.exception and any(e.startswith("The run stopped: the table has a single column") for e in texts(at.error))
     assert [r.state for r in runs_made(at)] == ["failed"] and "bridge.current" not in at.session_state
+
+
+MARKUP_NAME = "![x](http://127.0.0.1:9/t.png)"  # rendered as Markdown, this would make the browser fetch that address
+UNESCAPED = re.compile(r"(?<!\\)(!\[|\]\(|^#|<img)")
+
+
+def markdown_sources(at) -> list[str]:
+    """Every piece of Markdown source on the page and in the sidebar, as Streamlit would render it."""
+    kinds = ("markdown", "caption", "info", "success", "warning", "error", "subheader", "header", "title")
+    return [e.value for kind in kinds for e in at.get(kind)] + [m.label for m in at.metric]
+
+
+def test_markdown_in_file_column_and_class_names_is_shown_as_plain_text():
+    frame = pd.read_csv(io.BytesIO(table_csv()))
+    frame = frame.rename(columns={"x0": MARKUP_NAME}).assign(label=frame["label"].map({"yes": "# yes", "no": "[no](http://127.0.0.1:9/)"}))
+    at = trained_app(f"{MARKUP_NAME}.csv", frame.to_csv(index=False).encode())
+    seen = []
+    for page in ("data", "train", "compare", "errors", "recommendation", "bridge_note"):
+        go(at, page)
+        sources = markdown_sources(at)
+        seen += sources
+        assert not [s for s in sources if UNESCAPED.search(s)], page
+    assert any(MARKUP_NAME in unescaped(s) for s in seen)  # the name is shown, as typed
