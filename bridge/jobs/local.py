@@ -21,6 +21,7 @@ from bridge.jobs.store import CANCELLED, FAILED, FINISHED, RUNNING, Run, RunStor
 
 POLL_SECONDS = 0.2
 CANCEL_GRACE_SECONDS = 2.0  # a run still busy this long after Cancel (inside a long fit) is ended by force
+SPARE_IDLE_SECONDS = 600.0  # a ready worker unused this long is let go: it holds a few hundred MB of imported libraries
 PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])  # the folder holding bridge/, for the child's import path
 
 
@@ -66,6 +67,8 @@ class LocalExecutor:
         self.children: dict[int, subprocess.Popen] = {}
         self.cancel_seen: dict[int, float] = {}
         self.wake = threading.Event()
+        self.spare: subprocess.Popen | None = None  # a worker that has imported everything and waits for a run id
+        self.spare_since = 0.0
         self._thread: threading.Thread | None = None
         self._stop = False
 
@@ -116,6 +119,7 @@ class LocalExecutor:
             child.kill()
             child.wait()
         self._reap()
+        self._retire_spare(force=True)
 
     # -- the scheduler ----------------------------------------------------------------------
     def recover_orphans(self) -> None:
@@ -131,6 +135,7 @@ class LocalExecutor:
                 self._reap()
                 self._enforce_cancels()
                 self._start_queued()
+                self._retire_spare()
             except Exception:  # a full disk or a locked database must not kill the scheduler for good
                 import logging
 
@@ -143,17 +148,59 @@ class LocalExecutor:
             self._spawn(run)
 
     def _spawn(self, run: Run) -> None:
+        """Hand the run to the ready worker if there is one (no import wait), else start a worker for it; then ready the next."""
         folder = self.store.run_folder(run.id)
         folder.mkdir(parents=True, exist_ok=True)
-        share = str(self.threads)
-        # Set before the child imports anything: OpenMP and BLAS read these once, when they load.
-        env = {**os.environ, "OMP_NUM_THREADS": share, "OPENBLAS_NUM_THREADS": share, "MKL_NUM_THREADS": share,
-               "LOKY_MAX_CPU_COUNT": share, "PYTHONPATH": os.pathsep.join(filter(None, [PACKAGE_ROOT, os.environ.get("PYTHONPATH")]))}
-        with open(folder / "worker.log", "ab") as log:
-            child = subprocess.Popen([sys.executable, "-m", "bridge.jobs.worker", str(run.id), "--home", str(self.store.home),
-                                      "--threads", share], stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env)
+        child = self._hand_to_spare(run.id)
+        if child is None:
+            with open(folder / "worker.log", "ab") as log:
+                child = subprocess.Popen(self._command(str(run.id)), stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                                         env=self._env())
         self.children[run.id] = child
         self.store.set_pid(run.id, child.pid)
+        self._ready_spare()
+
+    def _command(self, *args: str) -> list[str]:
+        return [sys.executable, "-m", "bridge.jobs.worker", *args, "--home", str(self.store.home), "--threads", str(self.threads)]
+
+    def _env(self) -> dict:
+        share = str(self.threads)
+        # Set before the child imports anything: OpenMP and BLAS read these once, when they load.
+        return {**os.environ, "OMP_NUM_THREADS": share, "OPENBLAS_NUM_THREADS": share, "MKL_NUM_THREADS": share,
+                "LOKY_MAX_CPU_COUNT": share, "PYTHONPATH": os.pathsep.join(filter(None, [PACKAGE_ROOT, os.environ.get("PYTHONPATH")]))}
+
+    def _hand_to_spare(self, run_id: int) -> subprocess.Popen | None:
+        spare, self.spare = self.spare, None
+        if spare is None or spare.poll() is not None:
+            return None
+        try:
+            spare.stdin.write(f"{run_id}\n".encode())
+            spare.stdin.close()
+        except OSError:  # it died between the check and the write
+            spare.kill()
+            spare.wait()
+            return None
+        return spare
+
+    def _ready_spare(self) -> None:
+        if self.spare is None and not self._stop:
+            with open(self.store.home / "standby.log", "ab") as log:
+                self.spare = subprocess.Popen(self._command("--standby"), stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT,
+                                              env=self._env())
+            self.spare_since = time.monotonic()
+
+    def _retire_spare(self, force: bool = False) -> None:
+        """Let the ready worker go when it has waited too long (or the scheduler stops): closing its stdin ends it."""
+        spare = self.spare
+        if spare is None or not (force or time.monotonic() - self.spare_since > SPARE_IDLE_SECONDS):
+            return
+        self.spare = None
+        try:
+            spare.stdin.close()
+            spare.wait(timeout=5)
+        except (OSError, subprocess.TimeoutExpired):
+            spare.kill()
+            spare.wait()
 
     def _reap(self) -> None:
         for run_id, child in list(self.children.items()):

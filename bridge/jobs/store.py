@@ -23,128 +23,29 @@ import shutil
 import sqlite3
 import time
 from contextlib import closing, contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import joblib
 
 from bridge.config import CompareConfig
-
-QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
-ACTIVE, FINISHED = (QUEUED, RUNNING), (DONE, FAILED, CANCELLED)
-MAX_BYTES = 2 * 2**30  # default size cap of the store: the oldest finished runs go first past it
-MAX_AGE_DAYS = 30.0  # default age limit of a finished run
-DATASET_GRACE_SECONDS = 24 * 3600  # an upload no run uses yet is kept this long
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS runs (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    token TEXT UNIQUE NOT NULL,
-    owner TEXT NOT NULL,
-    dataset_key TEXT NOT NULL,
-    dataset_name TEXT NOT NULL,
-    config TEXT NOT NULL,
-    state TEXT NOT NULL,
-    created REAL NOT NULL,
-    started REAL,
-    finished REAL,
-    stage TEXT DEFAULT '',
-    fraction REAL DEFAULT 0,
-    message TEXT DEFAULT '',
-    stage_started REAL,
-    cancel INTEGER DEFAULT 0,
-    pid INTEGER,
-    threads TEXT,
-    error TEXT,
-    summary TEXT,
-    report TEXT,
-    bytes INTEGER DEFAULT 0
-);
-CREATE INDEX IF NOT EXISTS runs_owner ON runs (owner, created);
-CREATE INDEX IF NOT EXISTS runs_state ON runs (state, created);
-CREATE TABLE IF NOT EXISTS epochs (
-    run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
-    epoch INTEGER NOT NULL,
-    epochs INTEGER NOT NULL,
-    train_loss REAL, val_loss REAL, val_score REAL, seconds REAL, best_epoch INTEGER,
-    PRIMARY KEY (run_id, epoch)
-);
-CREATE TABLE IF NOT EXISTS datasets (
-    key TEXT PRIMARY KEY,
-    name TEXT NOT NULL,
-    file TEXT NOT NULL,
-    bytes INTEGER NOT NULL,
-    used REAL NOT NULL
-);
-"""
-
-
-def default_home() -> Path:
-    """``BRIDGE_HOME`` when set, else ``$XDG_CACHE_HOME/bridge`` (``~/.cache/bridge``)."""
-    if os.environ.get("BRIDGE_HOME"):
-        return Path(os.environ["BRIDGE_HOME"]).expanduser()
-    cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(cache) / "bridge"
-
-
-def _env_number(name: str, default: float) -> float:
-    text = os.environ.get(name)
-    try:
-        return float(text) if text else default
-    except ValueError:
-        return default
-
-
-@dataclass
-class Run:
-    """One row of the store, as the app and the CLI read it."""
-
-    id: int
-    token: str
-    owner: str
-    dataset_key: str
-    dataset_name: str
-    config: CompareConfig
-    state: str
-    created: float
-    started: float | None = None
-    finished: float | None = None
-    stage: str = ""
-    fraction: float = 0.0
-    message: str = ""
-    stage_started: float | None = None
-    cancel: bool = False
-    pid: int | None = None
-    threads: dict = field(default_factory=dict)
-    error: str | None = None
-    summary: dict = field(default_factory=dict)
-    bytes: int = 0
-
-    @property
-    def active(self) -> bool:
-        return self.state in ACTIVE
-
-    @property
-    def seconds(self) -> float | None:
-        """Training time: from start to end (or to now while it runs); None while queued."""
-        if self.started is None:
-            return None
-        return (self.finished or time.time()) - self.started
-
-
-def _run(row: sqlite3.Row) -> Run:
-    return Run(
-        id=row["id"], token=row["token"], owner=row["owner"], dataset_key=row["dataset_key"], dataset_name=row["dataset_name"],
-        config=CompareConfig.from_dict(json.loads(row["config"])), state=row["state"], created=row["created"],
-        started=row["started"], finished=row["finished"], stage=row["stage"] or "", fraction=row["fraction"] or 0.0,
-        message=row["message"] or "", stage_started=row["stage_started"], cancel=bool(row["cancel"]), pid=row["pid"],
-        threads=json.loads(row["threads"] or "{}"), error=row["error"], summary=json.loads(row["summary"] or "{}"), bytes=row["bytes"] or 0,
-    )
-
-
-def config_json(config: CompareConfig) -> str:
-    """One spelling per config, so equal settings compare equal as text."""
-    return json.dumps(config.to_dict(), sort_keys=True)
+from bridge.jobs.schema import (  # noqa: F401  (the states are part of this module's interface)
+    ACTIVE,
+    CANCELLED,
+    DATASET_GRACE_SECONDS,
+    DONE,
+    FAILED,
+    FINISHED,
+    MAX_AGE_DAYS,
+    MAX_BYTES,
+    QUEUED,
+    RUNNING,
+    SCHEMA,
+    Run,
+    config_json,
+    default_home,
+    env_number,
+    run_from_row,
+)
 
 
 def _atomic_dump(value, path: Path) -> int:
@@ -167,8 +68,8 @@ class RunStore:
 
     def __init__(self, home: str | os.PathLike | None = None, max_bytes: int | None = None, max_age_days: float | None = None):
         self.home = Path(home) if home is not None else default_home()
-        self.max_bytes = int(max_bytes if max_bytes is not None else _env_number("BRIDGE_MAX_STORE_MB", MAX_BYTES / 2**20) * 2**20)
-        self.max_age_days = max_age_days if max_age_days is not None else _env_number("BRIDGE_MAX_AGE_DAYS", MAX_AGE_DAYS)
+        self.max_bytes = int(max_bytes if max_bytes is not None else env_number("BRIDGE_MAX_STORE_MB", MAX_BYTES / 2**20) * 2**20)
+        self.max_age_days = max_age_days if max_age_days is not None else env_number("BRIDGE_MAX_AGE_DAYS", MAX_AGE_DAYS)
         (self.home / "runs").mkdir(parents=True, exist_ok=True)
         (self.home / "datasets").mkdir(exist_ok=True)
         with self._db() as db:
@@ -199,7 +100,7 @@ class RunStore:
     def get(self, run_id: int) -> Run | None:
         with self._db() as db:
             row = db.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
-        return _run(row) if row else None
+        return run_from_row(row) if row else None
 
     def by_token(self, token: str) -> Run | None:
         """The run a link names; None for a token that was never issued or whose run was removed."""
@@ -207,7 +108,7 @@ class RunStore:
             return None
         with self._db() as db:
             row = db.execute("SELECT * FROM runs WHERE token = ?", (token,)).fetchone()
-        return _run(row) if row else None
+        return run_from_row(row) if row else None
 
     def owned(self, owner: str, token: str) -> Run | None:
         """The run only if ``owner`` created it: what a session may pick from its own history."""
@@ -220,18 +121,18 @@ class RunStore:
         if dataset_key is not None:
             query, values = query + " AND dataset_key = ?", [*values, dataset_key]
         with self._db() as db:
-            return [_run(row) for row in db.execute(query + " ORDER BY id DESC", values)]
+            return [run_from_row(row) for row in db.execute(query + " ORDER BY id DESC", values)]
 
     def all_runs(self) -> list[Run]:
         with self._db() as db:
-            return [_run(row) for row in db.execute("SELECT * FROM runs ORDER BY id DESC")]
+            return [run_from_row(row) for row in db.execute("SELECT * FROM runs ORDER BY id DESC")]
 
     def same_settings(self, owner: str, dataset_key: str, config: CompareConfig) -> Run | None:
         """This owner's newest run on this data with exactly these settings that is queued, running or done."""
         with self._db() as db:
             row = db.execute("SELECT * FROM runs WHERE owner = ? AND dataset_key = ? AND config = ? AND state IN (?, ?, ?) "
                              "ORDER BY id DESC LIMIT 1", (owner, dataset_key, config_json(config), QUEUED, RUNNING, DONE)).fetchone()
-        return _run(row) if row else None
+        return run_from_row(row) if row else None
 
     def queue_place(self, run: Run) -> int:
         """1 for the next run to start, 2 for the one after it, ...; 0 once it is no longer queued."""

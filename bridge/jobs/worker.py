@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import time
 import traceback
@@ -104,14 +105,38 @@ def execute(store: RunStore, run_id: int, threads: int) -> str:
         return FAILED
 
 
+def standby(home: str) -> int | None:
+    """Import the heavy libraries now, then wait for a run id on stdin; returns it (None: stand down).
+
+    The scheduler keeps one such process ready, so a run starts at once instead of after the
+    seconds that importing torch, scikit-learn and pandas take. Its output goes to the run's log.
+    """
+    import bridge.experiment  # noqa: F401  (torch, scikit-learn, pandas and Bridge's own modules)
+    import bridge.report  # noqa: F401
+
+    line = sys.stdin.readline().strip()
+    if not line.isdigit():
+        return None
+    run_id = int(line)
+    log = RunStore(home).run_folder(run_id) / "worker.log"
+    with open(log, "ab") as handle:  # from here on, what this process prints belongs to that run
+        os.dup2(handle.fileno(), sys.stdout.fileno())
+        os.dup2(handle.fileno(), sys.stderr.fileno())
+    return run_id
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bridge.jobs.worker")
-    parser.add_argument("run_id", type=int)
+    parser.add_argument("run_id", type=int, nargs="?", help="the run to train; without it, wait for one on stdin (--standby)")
     parser.add_argument("--home", required=True)
     parser.add_argument("--threads", type=int, required=True)
+    parser.add_argument("--standby", action="store_true", help="import first, then read the run id from stdin")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
-    state = execute(RunStore(args.home), args.run_id, args.threads)
+    run_id = standby(args.home) if args.standby else args.run_id
+    if run_id is None:
+        return 0
+    state = execute(RunStore(args.home), run_id, args.threads)
     return 0 if state in (DONE, CANCELLED) else 1
 
 
