@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 
+from bridge import atomic, limits
 from bridge.classical import BASELINE_CHOICES
 from bridge.config import TASKS, CNNConfig, CompareConfig, MLPConfig, TrainConfig
 from bridge.errors import BridgeError
@@ -25,32 +27,38 @@ class _Parser(argparse.ArgumentParser):
         raise BridgeError(f"{message}; see '{self.prog} --help'")
 
 
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
+def _int_in(low: int, high: int | None = None, why: str = ""):
+    """An argparse type: a whole number from ``low`` to ``high``, refused with the range (and why) otherwise."""
+    def parse(text: str) -> int:
+        value = int(text)
+        if value < low:
+            raise argparse.ArgumentTypeError(f"must be at least {low}, got {value}")
+        if high is not None and value > high:
+            raise argparse.ArgumentTypeError(f"must be at most {high:,}{why}, got {value:,}")
+        return value
+
+    parse.__name__ = "integer"  # argparse names the type in "invalid integer value: 'many'"
+    return parse
 
 
-def _non_negative_int(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
-    return value
+def _float_in(low: float, high: float, low_open: bool = False, high_open: bool = False):
+    """An argparse type: a finite number in the range (NaN fails every comparison, so it is refused too)."""
+    def parse(text: str) -> float:
+        value = float(text)
+        above = value > low if low_open else value >= low
+        below = value < high if high_open else value <= high
+        if not (above and below):
+            raise argparse.ArgumentTypeError(f"must be in {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}, got {value}")
+        return value
+
+    parse.__name__ = "number"
+    return parse
 
 
-def _fraction(text: str) -> float:
-    value = float(text)
-    if not 0 <= value < 1:
-        raise argparse.ArgumentTypeError(f"must be in [0, 1), got {value}")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be above 0, got {value}")
-    return value
+def _device(text: str) -> str:
+    if not re.fullmatch(r"auto|cpu|mps|cuda(:\d+)?", text):
+        raise argparse.ArgumentTypeError(f"must be auto, cpu or cuda (cuda:N for one GPU), got '{text}'")
+    return text
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -65,32 +73,35 @@ def build_parser() -> argparse.ArgumentParser:
     add("--target", help="target column (default: the last column)")
     add("--task", choices=TASKS, default="auto", help="default: detected from the target")
     add("--baseline", choices=BASELINE_CHOICES, default="auto", help="scikit-learn model (auto: best on validation)")
-    add("--hidden-layers", type=_non_negative_int, default=MLPConfig.hidden_layers, help="MLP hidden layers")
-    add("--width", type=_positive_int, default=MLPConfig.width, help="units per hidden layer")
-    add("--dropout", type=_fraction, default=MLPConfig.dropout)
-    add("--lr", type=_positive_float, default=TrainConfig.lr, help="Adam learning rate")
-    add("--epochs", type=_positive_int, default=TrainConfig.epochs)
-    add("--batch-size", type=_positive_int, default=TrainConfig.batch_size)
-    add("--patience", type=_non_negative_int, default=TrainConfig.patience, help="early stopping; 0 turns it off")
-    add("--weight-decay", type=float, default=TrainConfig.weight_decay)
-    add("--device", default="auto", help="auto (CUDA when present), cpu or cuda")
+    add("--hidden-layers", type=_int_in(0, limits.MAX_HIDDEN_LAYERS), default=MLPConfig.hidden_layers, help="MLP hidden layers")
+    add("--width", type=_int_in(1, limits.MAX_WIDTH), default=MLPConfig.width, help="units per hidden layer")
+    add("--dropout", type=_float_in(0, 1, high_open=True), default=MLPConfig.dropout)
+    add("--lr", type=_float_in(0, limits.MAX_LR, low_open=True), default=TrainConfig.lr, help="Adam learning rate")
+    add("--epochs", type=_int_in(1, limits.MAX_EPOCHS, " (with --patience 0 every epoch runs)"), default=TrainConfig.epochs)
+    add("--batch-size", type=_int_in(1, limits.MAX_BATCH_SIZE), default=TrainConfig.batch_size)
+    add("--patience", type=_int_in(0, limits.MAX_EPOCHS), default=TrainConfig.patience, help="early stopping; 0 turns it off")
+    add("--weight-decay", type=_float_in(0, limits.MAX_WEIGHT_DECAY), default=TrainConfig.weight_decay, help="L2 penalty; 0 turns it off")
+    add("--device", type=_device, default="auto", help="auto (CUDA when present), cpu or cuda")
     add("--network", choices=["auto", "mlp", "cnn"], default="auto", help="auto: MLP for tables, CNN for images")
-    add("--blocks", type=_positive_int, default=CNNConfig.blocks, help="CNN conv blocks")
-    add("--channels", type=_positive_int, default=CNNConfig.channels, help="CNN channels of the first block (doubling)")
-    add("--kernel-size", type=_positive_int, default=CNNConfig.kernel_size, help="CNN kernel size (odd)")
+    add("--blocks", type=_int_in(1, limits.MAX_BLOCKS), default=CNNConfig.blocks,
+        help="CNN conv blocks (each halves the image: at most log2(image side) + 1)")
+    add("--channels", type=_int_in(1, limits.MAX_CHANNELS), default=CNNConfig.channels, help="CNN channels of the first block (doubling)")
+    add("--kernel-size", type=int, choices=limits.KERNEL_SIZES, default=CNNConfig.kernel_size, help="CNN kernel size (odd)")
     add("--pooling", choices=["max", "avg"], default=CNNConfig.pooling)
-    add("--cnn-dropout", type=_fraction, default=CNNConfig.dropout)
+    add("--cnn-dropout", type=_float_in(0, 1, high_open=True), default=CNNConfig.dropout)
     add("--no-batch-norm", action="store_true", help="CNN without batch normalisation")
     add("--augment", action="store_true", help="CNN training with small random shifts")
-    add("--image-size", type=_positive_int, help="resize images to this square size (default: from the data, at most 64)")
-    add("--max-rows", type=_positive_int, help=f"CSV rows to keep; a longer file is sampled at random, with a note (default {MAX_ROWS:,})")
-    add("--seed", type=int, default=0)
-    add("--repeats", type=_positive_int, default=CompareConfig.repeats,
+    add("--image-size", type=_int_in(limits.MIN_IMAGE_SIDE, limits.MAX_IMAGE_SIDE, " pixels a side (memory grows with its square)"),
+        help=f"resize images to this square size, {limits.MIN_IMAGE_SIDE} to {limits.MAX_IMAGE_SIDE} (default: from the data, at most 64)")
+    add("--max-rows", type=_int_in(1), help=f"CSV rows to keep; a longer file is sampled at random, with a note (default {MAX_ROWS:,})")
+    add("--seed", type=_int_in(0, limits.MAX_SEED), default=0)
+    add("--repeats", type=_int_in(1, limits.MAX_REPEATS), default=CompareConfig.repeats,
         help="seeds to run both sides over when the data is small enough (1: one run)")
     add("--json", metavar="OUT", help="write the full JSON report to OUT")
     add("--checkpoint", metavar="PT", help="save the best PyTorch epoch (weights + config) to PT")
     add("--export", metavar="DIR", help="write standalone train_sklearn.py / train_pytorch.py, the checkpoint, the fitted "
-        "scikit-learn pipeline, HTML and JSON reports and a README to DIR (created if missing; same-named files replaced)")
+        "scikit-learn pipeline, HTML and JSON reports, a README and a MANIFEST.json to DIR, whole: DIR must be new, empty "
+        "or a previous export, which is replaced")
     add("--quiet", action="store_true", help="no per-epoch progress on stderr")
     return parser
 
@@ -126,19 +137,70 @@ def cmd_datasets() -> None:
         print(f"{name:<16} {dataset.kind:<7} {dataset.rows:>6} {columns:>8}  {task:<15} {entry.target:<18} {entry.description}")
 
 
+def _inside(path: str, folder: str) -> bool:
+    path, folder = os.path.realpath(path), os.path.realpath(folder)
+    return os.path.commonpath([path, folder]) == folder
+
+
+def check_outputs(args: argparse.Namespace) -> None:
+    """Every output path, before any data is read: a mistake here must not cost a whole training run."""
+    files = [(path, option) for path, option in ((args.json, "--json"), (args.checkpoint, "--checkpoint")) if path is not None]
+    for path, option in files:
+        atomic.check_file_target(path, f"the {option} output")
+    if args.export is not None:  # an empty path is refused, not taken for "no export"
+        atomic.check_folder_target(args.export, "the export")
+    if len(files) == 2 and os.path.realpath(args.json) == os.path.realpath(args.checkpoint):
+        raise BridgeError(f"--json and --checkpoint both name {args.json}; give each its own file")
+    for path, option in files:
+        if os.path.isfile(args.data) and os.path.realpath(path) == os.path.realpath(args.data):
+            raise BridgeError(f"{option} {path} is the data file itself and would be overwritten; choose another path")
+        if args.export and _inside(path, args.export):
+            raise BridgeError(f"{option} {path} is inside the --export folder, which the export replaces whole; choose a path "
+                              "outside it (the export holds report.json and model.pt already)")
+
+
+def check_device(preference: str) -> None:
+    """A GPU that is not there fails now, not after the scikit-learn side has trained."""
+    if preference in ("auto", "cpu"):
+        return
+    import torch
+
+    from bridge.training import resolve_device
+
+    device = resolve_device(preference)
+    if device.type == "cuda" and device.index is not None and device.index >= torch.cuda.device_count():
+        raise BridgeError(f"--device {preference}: there are only {torch.cuda.device_count()} CUDA GPU(s); use --device cuda or auto")
+    if device.type == "mps" and not torch.backends.mps.is_available():
+        raise BridgeError("--device mps was asked for but Apple's MPS is not available; use --device auto or cpu")
+
+
+def check_against_data(dataset, config: CompareConfig) -> None:
+    """The bounds that depend on the data, right after loading it and before any model is fitted."""
+    network = config.network if config.network != "auto" else ("cnn" if dataset.kind == "images" else "mlp")
+    if network != "cnn":
+        return
+    if dataset.kind != "images":
+        raise BridgeError("--network cnn needs images, and this data is a table; use --network mlp or auto")
+    side = min(dataset.images.images.shape[2:])
+    most = min(limits.MAX_BLOCKS, side.bit_length())  # log2(side) halvings, then one block on the 1x1 image
+    if config.cnn.blocks > most:
+        raise BridgeError(f"--blocks {config.cnn.blocks} is more than {side}x{side} images allow (each block halves the image); "
+                          f"use --blocks {most} or fewer, or a larger --image-size")
+    if config.cnn.batch_norm and config.train.batch_size < 2:
+        raise BridgeError("--batch-size 1 cannot train a CNN with batch normalisation; use 2 or more, or add --no-batch-norm")
+
+
 def cmd_compare(args: argparse.Namespace) -> None:
     from bridge.data import load_dataset
     from bridge.experiment import run_comparison
     from bridge.report import summary, write_json
 
     config = config_from_args(args)
-    if args.export and os.path.exists(args.export) and not os.path.isdir(args.export):
-        raise BridgeError(f"cannot export to {args.export}: it is a file, not a folder; choose a folder path")
-    for output in (args.json, args.checkpoint, args.export):  # fail before training, not after it
-        folder = os.path.dirname(os.path.abspath(output)) if output else None
-        if folder and not os.path.isdir(folder):
-            raise BridgeError(f"cannot write {output}: the folder {folder} does not exist; create it or choose another path")
+    config.validate()  # the parser checked each option; this checks them together (seed + repeats)
+    check_outputs(args)
+    check_device(config.train.device)
     dataset = load_dataset(args.data, image_size=args.image_size, max_rows=args.max_rows)
+    check_against_data(dataset, config)
 
     def progress(step):
         if args.quiet:

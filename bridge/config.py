@@ -65,6 +65,43 @@ class CompareConfig:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    def validate(self) -> None:
+        """Raise BridgeError for a setting no run should start with, naming it and its range (``bridge.limits``).
+
+        Cheap and data-free, so callers run it before loading anything; bounds that depend on the
+        data (CNN blocks against the image size) are checked once the data is loaded.
+        """
+        from bridge import limits
+        from bridge.errors import BridgeError
+
+        m, c, t = self.mlp, self.cnn, self.train
+        ranges = [  # name, value, lowest, highest; NaN fails every comparison, so it is refused too
+            ("seed", self.seed, 0, limits.MAX_SEED), ("repeats", self.repeats, 1, limits.MAX_REPEATS),
+            ("hidden layers", m.hidden_layers, 0, limits.MAX_HIDDEN_LAYERS), ("width", m.width, 1, limits.MAX_WIDTH),
+            ("CNN blocks", c.blocks, 1, limits.MAX_BLOCKS), ("CNN channels", c.channels, 1, limits.MAX_CHANNELS),
+            ("epochs", t.epochs, 1, limits.MAX_EPOCHS), ("patience", t.patience, 0, limits.MAX_EPOCHS),
+            ("batch size", t.batch_size, 1, limits.MAX_BATCH_SIZE), ("weight decay", t.weight_decay, 0, limits.MAX_WEIGHT_DECAY),
+        ]
+        for name, value, low, high in ranges:
+            if not low <= value <= high:
+                raise BridgeError(f"{name} {value} is out of range; use {low:,} to {high:,}")
+        for name, value in (("dropout", m.dropout), ("CNN dropout", c.dropout)):
+            if not 0 <= value < 1:
+                raise BridgeError(f"{name} {value} is out of range; use a value from 0 up to (not including) 1")
+        if not 0 < t.lr <= limits.MAX_LR:
+            raise BridgeError(f"learning rate {t.lr} is out of range; use a value above 0 and at most {limits.MAX_LR:g}")
+        if c.kernel_size not in limits.KERNEL_SIZES:
+            raise BridgeError(f"kernel size {c.kernel_size} is not supported; use one of {', '.join(map(str, limits.KERNEL_SIZES))}")
+        if self.seed + self.repeats - 1 > limits.MAX_SEED:
+            raise BridgeError(f"seed {self.seed} with {self.repeats} repeats uses seeds up to {self.seed + self.repeats - 1}, past "
+                              f"{limits.MAX_SEED:,}; use a smaller seed or fewer repeats")
+        choices = [("task", self.task, TASKS), ("network", self.network, ("auto", "mlp", "cnn")), ("pooling", c.pooling, ("max", "avg"))]
+        for name, value, allowed in choices:
+            if value not in allowed:
+                raise BridgeError(f"{name} '{value}' is unknown; use one of {', '.join(allowed)}")
+        if not (0 < self.test_size < 1 and 0 < self.val_size < 1):
+            raise BridgeError(f"test and validation shares must be between 0 and 1, not {self.test_size} and {self.val_size}")
+
     @classmethod
     def from_dict(cls, data: dict) -> CompareConfig:
         nested = {"mlp": MLPConfig, "cnn": CNNConfig, "train": TrainConfig}

@@ -3,9 +3,11 @@
 ``export_files`` returns {fixed file name: bytes}: the two standalone training scripts
 (``bridge.templates.scripts``) and the data file they need when the data is not a scikit-learn
 built-in, the PyTorch checkpoint, the fitted scikit-learn pipeline (joblib, plus its parameters
-as JSON), the HTML and JSON reports, the package versions and a README. Everything is built in
-memory: the app zips it for one download (``export_zip``), the CLI writes it to a folder
-(``write_export``). File names are fixed, never taken from the user's data or file names.
+as JSON), the HTML and JSON reports, the package versions, a README and last ``MANIFEST.json``
+(every file's size and sha256, which the scripts check before trusting their data file). Everything
+is built in memory: the app zips it for one download (``export_zip``), the CLI writes it to a folder
+(``write_export``), whole or not at all (``bridge.atomic``). File names are fixed, never taken from
+the user's data or file names.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import sklearn
 import torch
 from sklearn.pipeline import Pipeline
 
+from bridge import atomic
 from bridge.experiment import Comparison
 from bridge.html_report import to_html
 from bridge.report import to_json
@@ -125,6 +128,7 @@ def export_files(comparison: Comparison) -> dict[str, bytes]:
     }
     if source.file_name:
         files[source.file_name] = source.file_bytes
+    files[atomic.MANIFEST] = atomic.manifest_bytes(files)  # last, in the zip too: an unzip cut short has none
     return files
 
 
@@ -138,11 +142,10 @@ def export_zip(comparison: Comparison, folder: str = "bridge-export") -> bytes:
 
 
 def write_export(comparison: Comparison, folder: str | os.PathLike) -> list[Path]:
-    """The export as files in ``folder`` (created if missing; files of the same names are replaced)."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, content in export_files(comparison).items():
-        (folder / name).write_bytes(content)
-        written.append(folder / name)
-    return written
+    """The export as the folder ``folder``, whole: a new or empty folder, or a previous export, replaced entirely.
+
+    A folder holding anything else is refused (BridgeError) rather than mixed with the export's files.
+    """
+    Path(os.path.realpath(folder)).parent.mkdir(parents=True, exist_ok=True)  # a missing parent is created, as always
+    atomic.check_folder_target(folder)  # before building anything: refusing is cheap, the files are not
+    return atomic.write_folder(folder, export_files(comparison))

@@ -27,3 +27,27 @@ RATIO_MIN_BYTES = 1024 * 1024  # the ratio is only judged for members at least t
 LEAK_SAMPLE_ROWS = 4_000  # rows the one-column models see (half to fit, half to score)
 LEAK_MAX_COLUMNS = 200  # columns checked; the check stays cheap on very wide tables
 LEAK_SCORE = 0.99  # accuracy or R² of one column alone, on held-out rows, that flags it
+
+# -- Options and outputs ------------------------------------------------------------------------------
+# Every training option is checked against these before any data is read, so a typo such as
+# --width 100000 (a 40 GB network) or --epochs 10000000 (a run that never ends) is refused at once.
+MAX_SEED = 2**32 - 1  # NumPy and scikit-learn seeds are 32-bit; seed + repeats - 1 must fit too
+MAX_REPEATS = 20  # seeds rerun for the spread; each is a full training of both sides
+MAX_HIDDEN_LAYERS = 10  # MLP hidden layers (bridge.neural builds no more)
+MAX_WIDTH = 4096  # MLP units per hidden layer: 10 layers of 4096 are ~170M weights, already a lot for a table
+MAX_BLOCKS = 5  # CNN conv blocks (bridge.cnn builds no more); on the data, also at most log2(image side) + 1
+MAX_CHANNELS = 256  # CNN channels of the first block; the doubling stops at 256 anyway
+KERNEL_SIZES = (1, 3, 5, 7)  # odd, so padding keeps the image size
+MAX_BATCH_SIZE = 65_536
+MAX_EPOCHS = 10_000  # with --patience 0 every epoch runs: this is what keeps a run finite
+MAX_LR = 10.0  # Adam's learning rate; above this training only diverges
+MAX_WEIGHT_DECAY = 1.0  # L2 penalty; 0 turns it off, negative would reward large weights
+MIN_IMAGE_SIDE = 8  # --image-size: pixels per side (images are resized to a square)
+MAX_IMAGE_SIDE = 256  # 3 x 256 x 256 float32 is 786 KB an image: 10,000 images are already 7.9 GB
+
+# -- Targets and classes --------------------------------------------------------------------------------
+MAX_TARGET_CLASSES = 100  # classes with at least MIN_PER_CLASS (3) rows each; more is refused before any fit
+# (with hundreds of classes each holds a handful of rows: the fits crawl and every score is noise)
+# A regression target beyond this size is refused, not rescaled: squared errors (1e200) summed over a million
+# rows stay far below float64's 1.8e308, and rescaling would change the units every metric is reported in.
+MAX_TARGET_MAGNITUDE = 1e100

@@ -6,6 +6,7 @@ import json
 import math
 import os
 
+from bridge import atomic
 from bridge.experiment import Comparison
 
 SIDES = (("dummy", "Dummy floor"), ("sklearn", "scikit-learn"), ("pytorch", "PyTorch"))
@@ -27,8 +28,8 @@ def to_json(comparison: Comparison) -> str:
 
 
 def write_json(comparison: Comparison, path: str | os.PathLike) -> None:
-    with open(path, "w", encoding="utf-8") as handle:
-        handle.write(to_json(comparison))
+    """Written whole or not at all: a crash mid-write leaves the previous file, never a truncated one."""
+    atomic.write_text(path, to_json(comparison))
 
 
 def _row(cells: list[str], widths: list[int]) -> str:

@@ -22,6 +22,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from bridge.atomic import atomic_file
 from bridge.config import CNNConfig, MLPConfig, TrainConfig
 from bridge.errors import BridgeError
 from bridge.neural import build_network, count_parameters, model_args
@@ -212,21 +213,27 @@ class NeuralEstimator:
 
     # -- checkpoint -----------------------------------------------------------------
     def save_checkpoint(self, path) -> None:
-        """Best weights plus everything needed to rebuild and use them, in plain types."""
-        torch.save(
-            {
-                "model_args": self.model_args_,
-                "state_dict": {k: v.cpu() for k, v in self.best_state_.items()},
-                "task": self.task,
-                "classes": list(getattr(self, "classes_", [])),
-                "y_mean": getattr(self, "y_mean_", 0.0),
-                "y_std": getattr(self, "y_std_", 1.0),
-                "train": asdict(self.train),
-                "best_epoch": self.best_epoch_,
-                "seed": self.seed,
-            },
-            path,
-        )
+        """Best weights plus everything needed to rebuild and use them, in plain types.
+
+        A path is written whole or not at all (``bridge.atomic``): a crash mid-save leaves the previous
+        checkpoint, never half of one that ``torch.load`` would choke on. A file object is written as is.
+        """
+        checkpoint = {
+            "model_args": self.model_args_,
+            "state_dict": {k: v.cpu() for k, v in self.best_state_.items()},
+            "task": self.task,
+            "classes": list(getattr(self, "classes_", [])),
+            "y_mean": getattr(self, "y_mean_", 0.0),
+            "y_std": getattr(self, "y_std_", 1.0),
+            "train": asdict(self.train),
+            "best_epoch": self.best_epoch_,
+            "seed": self.seed,
+        }
+        if not isinstance(path, str | os.PathLike):
+            torch.save(checkpoint, path)
+            return
+        with atomic_file(path) as handle:
+            torch.save(checkpoint, handle)
 
     @classmethod
     def load_checkpoint(cls, path, device: str = "cpu") -> NeuralEstimator:

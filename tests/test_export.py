@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 import io
 import json
 import os
@@ -17,7 +18,7 @@ import pandas as pd
 import pytest
 import torch
 
-from bridge import classical, export
+from bridge import atomic, classical, export
 from bridge.cli import main
 from bridge.config import CNNConfig, CompareConfig, MLPConfig, TrainConfig
 from bridge.data import load_builtin, load_dataset
@@ -186,7 +187,7 @@ def test_sklearn_pipeline_predicts_like_the_run_and_says_how_far_to_trust_it(run
 
 def test_zip_holds_every_file_under_fixed_names(runs):
     common = {"README.md", "requirements.txt", "train_sklearn.py", "train_pytorch.py", "model.pt", "sklearn_model.joblib",
-              "sklearn_model.json", "report.html", "report.json"}
+              "sklearn_model.json", "report.html", "report.json", "MANIFEST.json"}
     expected = {"iris": common, "csv": common | {"data.csv"}, "digits_images": common}
     for name, comparison in runs.items():
         with zipfile.ZipFile(io.BytesIO(export.export_zip(comparison))) as archive:
@@ -194,6 +195,34 @@ def test_zip_holds_every_file_under_fixed_names(runs):
             readme = archive.read("bridge-export/README.md").decode("utf-8")
             assert "source you trust" in readme and "python train_sklearn.py" in readme and "weights_only=True" in readme
             assert json.loads(archive.read("bridge-export/report.json"))["dataset"] == comparison.dataset
+
+
+@pytest.mark.parametrize("name", ["iris", "csv", "digits_images"])
+def test_every_export_folder_matches_its_manifest(exported, name):
+    listed = atomic.read_manifest(exported[name])
+    assert set(listed) | {"MANIFEST.json"} == {p.name for p in exported[name].iterdir()}
+    rewritten = {"model.pt"}  # train_pytorch.py saves its own best epoch there, by design (the README says so)
+    assert atomic.verify_manifest(exported[name], sorted(set(listed) - rewritten)) == []
+
+
+def test_an_images_npz_export_is_checked_before_it_is_read(runs, tmp_path):
+    """Images that are not scikit-learn's digits ship as images.npz; both scripts refuse it once it no longer matches."""
+    comparison = dataclasses.replace(runs["digits_images"], source=dataclasses.replace(runs["digits_images"].source, name="mine"))
+    files = export.export_files(comparison)
+    folder = tmp_path / "out"
+    atomic.write_folder(folder, files)
+    scripts = [str(folder / f"train_{side}.py") for side in ("sklearn", "pytorch")]
+    lint = subprocess.run([sys.executable, "-m", "ruff", "check", "--isolated", "--no-cache", "--line-length", "150",
+                           "--select", "E,F,W,I", *scripts], capture_output=True, text=True)
+    assert lint.returncode == 0, lint.stdout
+    loaders = [runpy.run_path(script, run_name="not_main") for script in scripts]
+    for script in loaders:
+        images, labels = script["load_images"](str(script["DATA"]))
+        np.testing.assert_array_equal(images, comparison.source.images.images)
+    (folder / "images.npz").write_bytes(files["images.npz"][:-100])
+    for script in loaders:
+        with pytest.raises(SystemExit, match="images.npz does not match its size and sha256 in MANIFEST.json"):
+            script["load_images"](str(script["DATA"]))
 
 
 def test_data_csv_neutralises_formula_cells(exported):

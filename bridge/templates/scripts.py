@@ -140,15 +140,19 @@ def _common(comparison: Comparison, source: DataSource, side: str) -> dict[str, 
              ("TEST_SIZE", _literal(config["test_size"]), "share of the rows held out for the test"),
              ("VAL_SIZE", _literal(config["val_size"]), "share of the remaining rows for validation")]
     split = template("split.py.txt").substitute()
+    # A shipped data file is checked against MANIFEST.json before it is read (a built-in has no file to check).
+    call = "    verify_data(source)  # refuse a data file cut short or changed since the export\n" if source.file_name else ""
     if comparison.dataset["kind"] == "images":
         doc, code = PIXELS[side]
-        data = template("image_data.py.txt").substitute(split=split, inputs_doc=doc, inputs=code)
+        data = template("image_data.py.txt").substitute(split=split, inputs_doc=doc, inputs=code, verify_call=call)
         imports = ["from sklearn.preprocessing import StandardScaler"] if side == "sklearn" else []
     else:
         items += _table_settings(comparison, source)
-        data, imports = template("table_data.py.txt").substitute(split=split), TABLE_IMPORTS
+        data, imports = template("table_data.py.txt").substitute(split=split, verify_call=call), TABLE_IMPORTS
+    if source.file_name:
+        data += "\n\n\n" + template("verify_data.py.txt").substitute()
     return {"settings": _settings(items), "data": data, "metrics": template("metrics.py.txt").substitute(),
-            "imports": BASE_IMPORTS + imports}
+            "imports": BASE_IMPORTS + imports, "stdlib": ["import hashlib", "from pathlib import Path"] if source.file_name else []}
 
 
 def _code(value) -> str:
@@ -185,7 +189,7 @@ def render_sklearn(comparison: Comparison, source: DataSource | None = None) -> 
     source = source or data_source(comparison)
     parts = _common(comparison, source, "sklearn")
     model, model_import = estimator_code(comparison.models["sklearn"].artifact)
-    stdlib = ["import argparse", "import json", "from dataclasses import dataclass"] + (["from pathlib import Path"] if source.file_name else [])
+    stdlib = ["import argparse", "import json", "from dataclasses import dataclass", *parts.pop("stdlib")]
     parts["imports"] = _imports(stdlib, [*parts["imports"], model_import])
     return template("train_sklearn.py.txt").substitute(parts, model=model)
 
@@ -200,7 +204,7 @@ def render_pytorch(comparison: Comparison, source: DataSource | None = None) -> 
         *((key.upper(), _literal(value), TRAIN_NOTES.get(key, "")) for key, value in train.items()),
         ("TRAIN", "{" + ", ".join(f"{key!r}: {key.upper()}" for key in train) + "}", "stored in the checkpoint, as Bridge stores it"),
     ])
-    stdlib = ["import argparse", "import json", "import sys", "from dataclasses import dataclass", "from pathlib import Path"]
+    stdlib = ["import argparse", "import json", "import sys", "from dataclasses import dataclass", "from pathlib import Path", *parts.pop("stdlib")]
     torch_imports = ["import torch", "from torch import nn"] + (["import torch.nn.functional as F"] if network == "cnn" else [])
     parts["imports"] = _imports(stdlib, parts["imports"] + torch_imports)
     call = "        inputs = augment_batch(inputs, generator)  # small random shifts, as the run trained\n" if augment else ""
