@@ -15,6 +15,7 @@ from itertools import cycle
 
 import streamlit as st
 
+from bridge.errors import BridgeError
 from bridge.jobs import DONE, FAILED, QUEUED, LocalExecutor, Run, RunStore
 from bridge.jobs.store import CANCELLED
 from bridge.markdown import escape_markdown as plain
@@ -105,6 +106,10 @@ def waiting_runs() -> list[Run]:
 
 def submit(dataset, dataset_key: str, config) -> tuple[str, str]:
     """Queue a run, reuse a stored one with the same settings, or refuse with a reason; returns (kind, message)."""
+    try:
+        config.validate()  # the sliders stay in bounds; a config from elsewhere (a link's settings) may not
+    except BridgeError as exc:
+        return "error", f"These settings cannot run: {plain(exc)}."
     owner = browser_owner()
     same = store().same_settings(owner, dataset_key, config)
     if same is not None and same.state == DONE:
