@@ -166,10 +166,38 @@ def open_source(source: str | os.PathLike | bytes) -> Iterator[tuple[list[str], 
     if not path.exists():
         raise BridgeError(f"{path} does not exist; check the path to the image folder or .zip")
     if path.is_dir():
-        names = sorted((Path(top) / name).relative_to(path).as_posix() for top, _, files in os.walk(path) for name in files)
-        yield names, lambda name: open(path / name, "rb"), []
+        names, special = _regular_files(path)
+        notes = [f"ignored {len(special)} item(s) that are not regular files (e.g. '{special[0]}'): named pipes, devices, "
+                 "sockets and broken links are never opened (reading one can wait forever)"] if special else []
+        yield names, lambda name: _open_regular(path / name), notes
     elif zipfile.is_zipfile(path):
         with open_zip(path, str(path)) as found:
             yield found
     else:
         raise BridgeError(f"{path} is not a folder or a .zip file; give a folder (or a .zip of one) with one subfolder per class")
+
+
+def _regular_files(root: Path) -> tuple[list[str], list[str]]:
+    """(regular files, everything else) under root as sorted posix names; a link counts as what it points to."""
+    regular, special = [], []
+    for top, _, files in os.walk(root):
+        for name in files:
+            full = Path(top) / name
+            try:
+                is_file = stat.S_ISREG(os.stat(full).st_mode)  # stat never opens, so a FIFO cannot block here
+            except OSError:  # a broken link, or no permission to look
+                is_file = False
+            (regular if is_file else special).append(full.relative_to(root).as_posix())
+    return sorted(regular), sorted(special)
+
+
+def _open_regular(path: Path) -> IO[bytes]:
+    """Open for reading without ever blocking: a file swapped for a FIFO after the listing is refused, not waited on."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(f"{path.name} is not a regular file")
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise

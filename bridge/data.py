@@ -52,7 +52,7 @@ def _sklearn_table(loader: Callable, target: str, label_names: bool = True) -> p
 
 @dataclass(frozen=True)
 class BuiltIn:
-    load: Callable[[], object]  # a DataFrame for tables, an ImageData for images
+    load: Callable[..., object]  # () -> DataFrame for tables; (image_size=None) -> ImageData for images
     target: str
     description: str
     kind: str = "table"
@@ -62,22 +62,25 @@ def _csv(name: str) -> Callable[[], pd.DataFrame]:
     return lambda: parse_csv(DATA_DIR / name)[0]
 
 
-def _digit_images():
-    from bridge.images import images_from_digits
+def _digit_images(image_size: int | None = None):
+    from bridge.images import images_from_digits, resized
 
-    return images_from_digits()
+    data = images_from_digits()
+    return data if image_size is None else resized(data, image_size)
 
 
-def _moved_digits():
+def _moved_digits(image_size: int | None = None):
+    from bridge.images import resized
     from bridge.synthetic import moved_digits
 
-    return moved_digits()
+    data = moved_digits()
+    return data if image_size is None else resized(data, image_size)
 
 
-def _sample_images():
+def _sample_images(image_size: int | None = None):
     from bridge.images import load_images
 
-    return load_images(DATA_DIR / "sample_images")
+    return load_images(DATA_DIR / "sample_images", image_size=image_size)
 
 
 BUILTINS: dict[str, BuiltIn] = {
@@ -112,13 +115,15 @@ def builtin_names() -> list[str]:
     return list(BUILTINS)
 
 
-def load_builtin(name: str) -> Dataset:
+def load_builtin(name: str, image_size: int | None = None) -> Dataset:
+    """A built-in by name; ``image_size`` resizes a built-in image set (and is refused for a table)."""
     try:
         entry = BUILTINS[name]
     except KeyError:
         raise BridgeError(f"no built-in dataset '{name}'; choose one of: {', '.join(BUILTINS)}") from None
     if entry.kind == "images":
-        return _image_dataset(entry.load(), name, entry.description)
+        return _image_dataset(entry.load(image_size), name, entry.description)
+    _no_image_size(image_size, f"'{name}' is a table, not images")
     return Dataset(name=name, kind=entry.kind, frame=entry.load(), default_target=entry.target, description=entry.description)
 
 
@@ -165,11 +170,18 @@ def load_dataset(source: str | os.PathLike | bytes, name: str | None = None, ima
     .png), and PNG bytes named .csv get a message that says they are an image. ``max_rows`` caps a CSV.
     """
     if isinstance(source, (str, os.PathLike)) and str(source) in BUILTINS:
-        return load_builtin(str(source))
+        return load_builtin(str(source), image_size)
     if isinstance(source, (str, os.PathLike)) and not os.path.exists(source):
         raise BridgeError(f"'{source}' is neither a file nor a built-in dataset; give a CSV path or one of: {', '.join(BUILTINS)}")
     if not isinstance(source, bytes) and os.path.isdir(source):
         return load_image_folder(source, name, image_size)
     if _is_zip(source):
         return load_image_folder(source, name, image_size)
+    _no_image_size(image_size, f"{os.path.basename(source) if not isinstance(source, bytes) else 'the upload'} is not an image folder or zip")
     return load_csv(source, name, max_rows=max_rows)
+
+
+def _no_image_size(image_size: int | None, what: str) -> None:
+    """An image size for a table would be silently ignored: say so instead."""
+    if image_size is not None:
+        raise BridgeError(f"an image size ({image_size}) was given, but {what}; drop --image-size")

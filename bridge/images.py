@@ -3,40 +3,43 @@
 The source is a directory, a ``.zip`` path or the bytes of an uploaded zip.
 Files are judged by their content, not their name, and one bad file never
 stops the run: it is skipped and named. Memory stays bounded by the small
-output: a first pass reads only headers (to choose the size), a second
-decodes and shrinks one image at a time, and zip members are streamed, never
-extracted to disk.
+output: a first pass reads only headers (to choose the size, within a byte
+budget checked before the array exists), a second decodes and shrinks one
+image at a time into uint8, and zip members are streamed, never extracted.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import statistics
-import warnings
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
-from typing import IO
 
 import numpy as np
-from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
+from PIL import UnidentifiedImageError
 
+from bridge import limits
 from bridge.archive import Opener, open_source
 from bridge.errors import BridgeError
 from bridge.filetype import identify
+from bridge.image_decode import decode, event_notes, n, read_header, reason, resize_square
 
-# An allowlist, so Pillow never runs its rarer (and less hardened) decoders on user files.
-FORMATS = ("PNG", "JPEG", "BMP", "GIF", "WEBP")
 IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".jpe", ".jfif", ".bmp", ".dib", ".gif", ".webp"}
-GRAY_MODES = {"1", "L", "LA", "La", "I", "F", "I;16", "I;16L", "I;16B", "I;16N"}
-TRANSPARENT_MODES = {"RGBA", "RGBa", "LA", "La", "PA"}
 JUNK_NAMES = {"__MACOSX", "Thumbs.db", "desktop.ini"}
-MIN_SIDE = 8
 LAYOUT = "put each class's images in its own subfolder, e.g. cat/001.png and dog/001.png"
+
 
 @dataclass
 class ImageData:
-    """Images as float32 (n, C, H, W) in [0, 1], with what happened on the way."""
+    """Images as uint8 (n, C, H, W), with what happened on the way.
+
+    Stored as 8 bits to keep a large folder small (a quarter of float32); ``floats`` gives the
+    float32 pictures in [0, 1] for the rows a consumer needs. Never divide ``images`` yourself:
+    ``scale`` is the stored value of full intensity (255 for image files, 16 for scikit-learn's digits).
+    """
 
     images: np.ndarray
     labels: np.ndarray
@@ -45,6 +48,7 @@ class ImageData:
     skipped: list[dict] = field(default_factory=list)
     ignored: int = 0
     notes: list[str] = field(default_factory=list)
+    scale: float = 255.0
 
     @property
     def channels(self) -> int:
@@ -58,29 +62,47 @@ class ImageData:
     def width(self) -> int:
         return int(self.images.shape[3])
 
+    def floats(self, rows=None) -> np.ndarray:
+        """float32 in [0, 1] of the given rows (any numpy index; all when None), as a new array."""
+        picked = self.images if rows is None else self.images[rows]
+        if picked.dtype != np.uint8:  # a dataset stored by an older Bridge holds floats already
+            return np.array(picked, dtype=np.float32)
+        out = picked.astype(np.float32)
+        out /= np.float32(self.scale)
+        return out
 
-def load_images(source: str | os.PathLike | bytes, image_size: int | None = None, max_side: int = 64) -> ImageData:
+    def image_float(self, index: int) -> np.ndarray:
+        """One image, (C, H, W) float32 in [0, 1]: what a page shows as a thumbnail."""
+        return self.floats(int(index))
+
+
+def load_images(source: str | os.PathLike | bytes, image_size: int | None = None,
+                max_side: int | None = None) -> ImageData:
     """Read ``root/<class>/<image>`` from a folder, a .zip path or zip bytes."""
-    if image_size is not None and not 1 <= image_size <= 512:
-        raise BridgeError(f"image size {image_size} is out of range; pick a size from 1 to 512 pixels")
-    if max_side < MIN_SIDE:
-        raise BridgeError(f"max_side {max_side} is too small; use at least {MIN_SIDE} pixels")
+    low, high = limits.MIN_IMAGE_SIDE, limits.MAX_IMAGE_SIDE
+    if image_size is not None and not low <= image_size <= high:
+        raise BridgeError(f"image size {image_size} is out of range; pick a size from {low} to {high} pixels")
+    max_side = limits.AUTO_MAX_IMAGE_SIDE if max_side is None else max_side
+    if not low <= max_side <= high:
+        raise BridgeError(f"max_side {max_side} is out of range; use {low} to {high} pixels")
     where = "the uploaded zip" if isinstance(source, bytes | bytearray | memoryview) else str(source)
     with open_source(source) as (names, opener, source_notes):
+        junk = [name for name in names if _is_junk(name)]
         names = [name for name in names if not _is_junk(name)]
         strip = _wrapper_depth(names)
         found, loose, skipped, ignored, archives = _scan(names, strip, opener)
-        _check_layout(found, loose, skipped, where, archives)
-        size, size_note = _choose_size([side for _, _, side, _, _ in found], image_size, max_side)
+        found, merge_notes = _merge_classes(found)
+        _check_layout(found, loose, skipped, where, archives, merged=bool(merge_notes))
         channels = 1 if all(gray for *_, gray in found) else 3
-        images = np.empty((len(found), channels, size, size), dtype=np.float32)
+        size, size_note = _choose_size([side for _, _, side, _, _ in found], image_size, max_side, len(found), channels)
+        images = np.empty((len(found), channels, size, size), dtype=np.uint8)  # within the budget _choose_size checked
         labels, files, events = [], [], Counter()
         for name, label, _, square, _ in found:
             try:
                 with opener(name) as fp:
-                    images[len(files)], done = _decode(fp, size, channels)
+                    images[len(files)], done = decode(fp, size, channels)
             except Exception as exc:  # decoders raise many types on corrupt data; one file must not stop the run
-                skipped.append({"file": name, "reason": _reason(exc)})
+                skipped.append({"file": name, "reason": reason(exc)})
                 continue
             events.update(done | ({"cropped"} if not square else set()))
             labels.append(label)
@@ -90,13 +112,16 @@ def load_images(source: str | os.PathLike | bytes, image_size: int | None = None
     classes = sorted(set(labels))
     if len(classes) < 2:
         raise BridgeError(_too_few_classes(classes, "that could be decoded"))
-    notes = [size_note, *_event_notes(events, channels), *source_notes]
+    notes = [size_note, *event_notes(events, channels), *merge_notes, *source_notes]
+    if junk:
+        notes.append(f"ignored {n(len(junk), 'hidden or system file')} (e.g. '{junk[0]}'): names starting with '.', "
+                     "and __MACOSX, Thumbs.db and desktop.ini, are bookkeeping your computer adds, not images")
     if archives:
-        notes.append(f"ignored {_n(len(archives), 'archive')} inside the data (e.g. '{archives[0]}'): archives inside archives "
+        notes.append(f"ignored {n(len(archives), 'archive')} inside the data (e.g. '{archives[0]}'): archives inside archives "
                      "are never opened; unpack them into the class folders")
     # The counts of ignored and skipped files live in their own fields; bridge.data words them for the user.
     if loose:
-        notes.append(f"ignored {_n(len(loose), 'image')} at the top level (e.g. '{loose[0]}'): only images inside a class folder are used")
+        notes.append(f"ignored {n(len(loose), 'image')} at the top level (e.g. '{loose[0]}'): only images inside a class folder are used")
     counts = Counter(labels)
     notes += [f"class '{c}' has only 1 image; add more so it can appear in both training and test" for c in classes if counts[c] < 2]
     return ImageData(
@@ -115,14 +140,27 @@ def images_from_digits() -> ImageData:
     from sklearn.datasets import load_digits  # lazy: only this demo path needs it
 
     digits = load_digits()
-    images = (digits.images / 16.0).astype(np.float32)[:, None]  # pixel values are 0..16
     return ImageData(
-        images=images,
+        images=digits.images.astype(np.uint8)[:, None],  # whole numbers 0..16, kept exactly: scale 16
         labels=np.array([str(t) for t in digits.target], dtype=object),
         classes=[str(d) for d in range(10)],
         files=[f"digit_{i:04d}" for i in range(len(digits.target))],
         notes=["scikit-learn's handwritten digits: 1797 grayscale 8x8 images of 0-9"],
+        scale=16.0,
     )
+
+
+def resized(data: ImageData, size: int) -> ImageData:
+    """A built-in image set at another square size (``--image-size``), within the same byte budget as a folder."""
+    low, high = limits.MIN_IMAGE_SIDE, limits.MAX_IMAGE_SIDE
+    if not low <= size <= high:
+        raise BridgeError(f"image size {size} is out of range; pick a size from {low} to {high} pixels")
+    if (data.height, data.width) == (size, size):
+        return data
+    _check_budget(len(data.images), data.channels, size)
+    return ImageData(images=resize_square(data.images, data.scale, size), labels=data.labels, classes=data.classes,
+                     files=data.files, skipped=data.skipped, ignored=data.ignored,
+                     notes=[*data.notes, f"resized every image from {data.height}x{data.width} to {size}x{size} pixels, as asked"])
 
 
 def _is_junk(name: str) -> bool:
@@ -143,12 +181,8 @@ def _scan(names: list[str], strip: int, opener: Opener) -> tuple[list, list, lis
         parts = name.split("/")[strip:]
         looks_like_image = PurePosixPath(name).suffix.lower() in IMAGE_EXTENSIONS
         try:
-            with opener(name) as fp, warnings.catch_warnings():
-                # Keep Pillow's bomb limit, but make its warning tier an error so that file is skipped.
-                warnings.simplefilter("error", Image.DecompressionBombWarning)
-                with Image.open(fp, formats=FORMATS) as im:
-                    (width, height), mode = im.size, im.mode
-                    gray = mode in GRAY_MODES or _gray_palette(im)  # transparent gray stays gray: composited on white
+            with opener(name) as fp:
+                header = read_header(fp)
         except UnidentifiedImageError:
             kind = _identify(opener, name)
             if kind and "archive" in kind:
@@ -160,12 +194,12 @@ def _scan(names: list[str], strip: int, opener: Opener) -> tuple[list, list, lis
                 ignored.append(name)
             continue
         except Exception as exc:  # a corrupt header can raise almost anything
-            skipped.append({"file": name, "reason": _reason(exc)})
+            skipped.append({"file": name, "reason": reason(exc)})
             continue
         if len(parts) < 2:
             loose.append(name)
         else:
-            found.append((name, parts[0], min(width, height), width == height, gray))
+            found.append((name, parts[0], min(header.width, header.height), header.width == header.height, header.gray))
     return found, loose, skipped, ignored, archives
 
 
@@ -179,29 +213,46 @@ def _identify(opener: Opener, name: str) -> str | None:
     return known[0] if known else None
 
 
-def _gray_palette(im: Image.Image) -> bool:
-    """A palette image whose colours are all grays (Pillow opens gray GIFs this way); read from the header."""
-    palette = im.palette
-    if im.mode not in ("P", "PA") or palette is None or palette.mode != "RGB" or palette.rawmode not in (None, "RGB"):
-        return False
-    data = bytes(palette.palette)
-    return data[0::3] == data[1::3] == data[2::3]
+def _merge_classes(found: list) -> tuple[list, list[str]]:
+    """One class for folders whose names differ only in letter case or Unicode form ('Cat'/'cat', NFC/NFD 'café').
+
+    Merged, not refused: macOS writes accents decomposed (NFD) and most other systems composed (NFC),
+    so the same folder zipped on two machines arrives as two spellings; a reader sees one name. The
+    spelling with the most images names the class.
+    """
+    spellings: dict[str, Counter] = {}
+    for _, label, *_ in found:
+        spellings.setdefault(unicodedata.normalize("NFC", label).casefold(), Counter())[label] += 1
+    rename, notes = {}, []
+    for counts in spellings.values():
+        if len(counts) < 2:
+            continue
+        names = sorted(counts, key=lambda s: (-counts[s], s))
+        rename.update({name: names[0] for name in names[1:]})
+        composed = {unicodedata.normalize("NFC", name) for name in names}
+        case, form = len(composed) > 1, len(composed) < len(names)
+        why = " and ".join(["letter case"] * case + ["how accents are encoded (Unicode NFC vs NFD)"] * form)
+        shown = ", ".join(f"'{ascii(name)[1:-1] if form else name}'" for name in names)  # escapes show NFC/NFD apart
+        notes.append(f"merged class folders {shown} into one class '{names[0]}': their names differ only in {why}; "
+                     "rename a folder if they are really different classes")
+    return [(name, rename.get(label, label), *rest) for name, label, *rest in found], notes
 
 
-def _check_layout(found: list, loose: list, skipped: list, where: str, archives: list) -> None:
+def _check_layout(found: list, loose: list, skipped: list, where: str, archives: list, merged: bool = False) -> None:
     if not found and loose:
         raise BridgeError(f"no class folders found in {where}: the images sit directly in it; {LAYOUT}")
     if not found and skipped:
         example = f"{skipped[0]['file']}: {skipped[0]['reason']}"
         raise BridgeError(f"none of the {len(skipped)} image files in {where} could be read (e.g. {example}); check they are valid images")
     if not found and archives:
-        raise BridgeError(f"no images found in {where}, only {_n(len(archives), 'archive')} inside it (e.g. '{archives[0]}'), "
+        raise BridgeError(f"no images found in {where}, only {n(len(archives), 'archive')} inside it (e.g. '{archives[0]}'), "
                           f"which are never opened; unpack them and {LAYOUT}")
     if not found:
         raise BridgeError(f"no images found in {where}; add PNG, JPEG, BMP, GIF or WebP files and {LAYOUT}")
     classes = sorted({label for _, label, *_ in found})
     if len(classes) < 2:
-        raise BridgeError(_too_few_classes(classes, ""))
+        raise BridgeError(_too_few_classes(classes, "after merging folders whose names differ only in letter case or accents"
+                                           if merged else ""))
 
 
 def _too_few_classes(classes: list[str], qualifier: str) -> str:
@@ -209,82 +260,39 @@ def _too_few_classes(classes: list[str], qualifier: str) -> str:
     return f"{found}{' ' + qualifier if qualifier else ''}; an image dataset needs at least two class folders"
 
 
-def _choose_size(sides: list[int], image_size: int | None, max_side: int) -> tuple[int, str]:
+def _largest_side(count: int, channels: int) -> int:
+    """The largest square side whose uint8 array of ``count`` images fits the byte budget."""
+    return math.isqrt(limits.MAX_DECODED_IMAGE_BYTES // max(count * channels, 1))
+
+
+def _check_budget(count: int, channels: int, size: int) -> None:
+    need = count * channels * size * size
+    if need <= limits.MAX_DECODED_IMAGE_BYTES:
+        return
+    fits = _largest_side(count, channels)
+    budget = f"the {limits.MAX_DECODED_IMAGE_BYTES / 2**20:.0f} MB Bridge keeps for decoded images"
+    if fits < limits.MIN_IMAGE_SIDE:
+        raise BridgeError(f"{count:,} images are too many: even at {limits.MIN_IMAGE_SIDE}x{limits.MIN_IMAGE_SIDE} pixels they "
+                          f"would take more than {budget}; use fewer images")
+    raise BridgeError(f"{count:,} images of {size}x{size} pixels x {channels} channel(s) would take {need / 2**20:,.0f} MB decoded, "
+                      f"more than {budget}; pass a smaller --image-size ({fits} or less fits) or use fewer images")
+
+
+def _choose_size(sides: list[int], image_size: int | None, max_side: int, count: int, channels: int) -> tuple[int, str]:
+    """The square side, from the request or the data; checked against the byte budget before anything is allocated."""
     if image_size is not None:
+        _check_budget(count, channels, image_size)
         return image_size, f"resized every image to {image_size}x{image_size} pixels, as asked"
     median = int(statistics.median(sides))
-    size = min(max(median, MIN_SIDE), max_side)
+    size = min(max(median, limits.MIN_IMAGE_SIDE), max_side)
     why = f"the median shorter side is {median} pixels"
     if median > max_side:
         why += f", capped at {max_side} to keep training fast"
-    elif median < MIN_SIDE:
-        why += f", raised to the minimum of {MIN_SIDE}"
+    elif median < limits.MIN_IMAGE_SIDE:
+        why += f", raised to the minimum of {limits.MIN_IMAGE_SIDE}"
+    fits = _largest_side(count, channels)
+    if size > fits:
+        _check_budget(count, channels, limits.MIN_IMAGE_SIDE)  # refuses when not even the smallest size fits
+        why += f", lowered to {fits} so {count:,} images fit in the {limits.MAX_DECODED_IMAGE_BYTES / 2**20:.0f} MB kept for decoded images"
+        size = fits
     return size, f"resized every image to {size}x{size} pixels ({why})"
-
-
-def _decode(fp: IO[bytes], size: int, channels: int) -> tuple[np.ndarray, set[str]]:
-    """Second pass, one image: orient, normalise the mode, crop to square, shrink; (C, size, size) in [0, 1]."""
-    events: set[str] = set()
-    with Image.open(fp, formats=FORMATS) as im:
-        if im.format == "JPEG":
-            im.draft(None, (size, size))  # the JPEG decoder shrinks by up to 8x for free, never below size
-        if im.getexif().get(ExifTags.Base.Orientation, 1) != 1:
-            events.add("rotated")
-        img = ImageOps.exif_transpose(im)
-    mode = img.mode
-    target = "L" if channels == 1 or mode in GRAY_MODES else "RGB"
-    if mode in ("I", "F") or mode.startswith("I;16"):
-        # convert("L") would clip 16-bit values at 255; scale them instead and keep the precision in "F".
-        pixels = np.asarray(img, dtype=np.float32) / (1.0 if mode == "F" else 65535.0)
-        img = Image.fromarray(np.clip(pixels, 0.0, 1.0))
-        events.add("16-bit")
-    elif mode in TRANSPARENT_MODES or "transparency" in img.info:
-        # A transparent background means "nothing here"; white is how a viewer shows it (black would invent ink).
-        canvas = Image.new("RGBA", img.size, (255, 255, 255, 255))
-        canvas.alpha_composite(img.convert("RGBA"))
-        img = canvas.convert(target)
-        events.add("transparent")
-    elif mode != target:
-        events.update(set() if mode == "1" else {f"mode {mode}"})
-        img = img.convert(target)
-    # ImageOps.fit crops the centre square, then resizes: shapes keep their proportions, which a plain
-    # squash to square would distort; the cost is the edges of non-square images.
-    img = ImageOps.fit(img, (size, size), Image.Resampling.LANCZOS)
-    pixels = np.asarray(img, dtype=np.float32) / (1.0 if img.mode == "F" else 255.0)
-    pixels = np.clip(pixels, 0.0, 1.0)  # LANCZOS can overshoot in "F"
-    pixels = pixels[None] if pixels.ndim == 2 else pixels.transpose(2, 0, 1)
-    if channels == 3 and pixels.shape[0] == 1:
-        pixels = np.repeat(pixels, 3, axis=0)
-        events.add("gray to rgb")
-    return pixels, events
-
-
-def _event_notes(events: Counter, channels: int) -> list[str]:
-    notes = []
-    if events["rotated"]:
-        notes.append(f"rotated {_n(events['rotated'], 'image')} to match their EXIF orientation")
-    if events["cropped"]:
-        notes.append(f"cropped {_n(events['cropped'], 'non-square image')} to their centre square before resizing")
-    if events["transparent"]:
-        notes.append(f"converted {_n(events['transparent'], 'image')} with transparency (RGBA, LA, ...) by placing them on white")
-    if events["16-bit"]:
-        notes.append(f"scaled {_n(events['16-bit'], '16-bit image')} to [0, 1]")
-    for event, count in sorted(events.items()):
-        if event.startswith("mode "):
-            mode = {"P": "palette (P)"}.get(event[5:], event[5:])
-            notes.append(f"converted {_n(count, mode + ' image')} to {'grayscale' if channels == 1 else 'RGB'}")
-    if events["gray to rgb"]:
-        notes.append(f"repeated the one channel of {_n(events['gray to rgb'], 'grayscale image')} to RGB, since other images are in colour")
-    notes.append("all images are grayscale: using 1 channel" if channels == 1 else "using 3 colour channels (RGB)")
-    return notes
-
-
-def _reason(exc: Exception) -> str:
-    message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    if isinstance(exc, Image.DecompressionBombError | Image.DecompressionBombWarning):
-        return f"too many pixels, skipped as a possible decompression bomb: {message}"
-    return f"cannot be decoded: {message}"
-
-
-def _n(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"

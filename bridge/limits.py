@@ -46,8 +46,18 @@ MIN_IMAGE_SIDE = 8  # --image-size: pixels per side (images are resized to a squ
 MAX_IMAGE_SIDE = 256  # 3 x 256 x 256 float32 is 786 KB an image: 10,000 images are already 7.9 GB
 
 # -- Targets and classes --------------------------------------------------------------------------------
-MAX_TARGET_CLASSES = 100  # classes with at least MIN_PER_CLASS (3) rows each; more is refused before any fit
-# (with hundreds of classes each holds a handful of rows: the fits crawl and every score is noise)
+# Classes (of at least 3 rows each) a classification target may have; more is refused before any fit. Gradient
+# boosting grows one tree per class per round: 50 classes in 1,500 rows already take minutes on two cores,
+# and with hundreds of classes each holds a handful of rows, so every score is noise.
+MAX_TARGET_CLASSES = 50
 # A regression target beyond this size is refused, not rescaled: squared errors (1e200) summed over a million
 # rows stay far below float64's 1.8e308, and rescaling would change the units every metric is reported in.
 MAX_TARGET_MAGNITUDE = 1e100
+
+# -- Images ---------------------------------------------------------------------------------------------
+# Decoded images are kept as uint8 (1 byte a pixel and channel); float32 copies are made only for training.
+MAX_DECODED_IMAGE_BYTES = 256 * 2**20  # images x channels x side x side, checked before the array is allocated; the
+# training copies made from it (float32 pixels for the network, scaled pixels for scikit-learn) are about 8x this
+MAX_IMAGE_PIXELS = 40_000_000  # width x height an image's header may declare (Pillow's own bomb limit is ~89M); a
+# larger image is skipped, named in the notes, before it is decoded: one such PNG takes seconds to decode
+AUTO_MAX_IMAGE_SIDE = 64  # the side chosen from the data (the median shorter side) is at most this, to keep training fast

@@ -17,7 +17,7 @@ from sklearn.preprocessing import StandardScaler
 from bridge.config import CompareConfig
 from bridge.data import Dataset
 from bridge.errors import BridgeError
-from bridge.features import Split, build_preprocessor, split_rows
+from bridge.features import Split, build_preprocessor, feature_names, split_rows
 from bridge.problem import make_problem
 
 
@@ -112,12 +112,15 @@ def prepare_table(dataset: Dataset, config: CompareConfig) -> Prepared:
     transform = build_preprocessor(problem.numeric, problem.categorical, len(fit_rows)).fit(features.iloc[fit_rows])
     X_train, X_val, X_test = (_transform_in_chunks(transform, features, rows) for rows in (split.train, split.val, split.test))
     y = problem.y
+    names, renamed = feature_names(transform)
+    for old, new in renamed:
+        notes.append(f"the derived feature '{old}' is named '{new}', as a column '{old}' already exists")
     return Prepared(
         task=problem.task, target=problem.target, classes=problem.classes, split=split,
         X_train=X_train, X_val=X_val, X_test=X_test, X_train_flat=X_train, X_val_flat=X_val, X_test_flat=X_test,
         y_train=y[split.train], y_val=y[split.val], y_test=y[split.test],
         test_rows=features.index.to_numpy()[split.test], original=problem.original,
-        feature_names=[str(n) for n in transform.get_feature_names_out()], notes=notes, transform=transform,
+        feature_names=names, notes=notes, transform=transform,
         traits=_traits(y, problem.task, len(problem.plan.categorical), len(problem.plan.used) + len(problem.plan.dates),
                        float(features.isna().to_numpy().mean())),
     )
@@ -131,17 +134,22 @@ def prepare_images(dataset: Dataset, config: CompareConfig) -> Prepared:
     split = split_rows(y, "classification", config.seed, config.test_size, config.val_size)
     notes = list(dataset.notes)
     _check_split(split, "classification", y, notes)
-    flat = images.images.reshape(len(y), -1)
-    # The classical route: every pixel is a feature, scaled on the training images only.
-    scaler = StandardScaler().fit(flat[split.train])
-    flat_train, flat_val, flat_test = (scaler.transform(flat[rows]).astype(np.float32) for rows in (split.train, split.val, split.test))
+    # Images are stored as uint8; only here, where training needs them, do they become float32 in [0, 1], one part at a time.
+    X_train, X_val, X_test = (images.floats(rows) for rows in (split.train, split.val, split.test))
+    # The classical route: every pixel is a feature, scaled on the training images only. Fitted in chunks of
+    # ~4M values: one fit on all of them makes float64 temporaries twice the size of the training pixels.
+    scaler, flat = StandardScaler(), X_train.reshape(len(X_train), -1)
+    step = max(1, 4_000_000 // max(flat.shape[1], 1))
+    for start in range(0, len(flat), step):
+        scaler.partial_fit(flat[start : start + step])
+    flat_train, flat_val, flat_test = (scaler.transform(X.reshape(len(X), -1)).astype(np.float32, copy=False) for X in (X_train, X_val, X_test))
     return Prepared(
         task="classification", target="class", classes=list(images.classes), split=split,
-        X_train=images.images[split.train], X_val=images.images[split.val], X_test=images.images[split.test],
+        X_train=X_train, X_val=X_val, X_test=X_test,
         X_train_flat=flat_train, X_val_flat=flat_val, X_test_flat=flat_test,
         y_train=y[split.train], y_val=y[split.val], y_test=y[split.test],
         test_rows=split.test, original=pd.DataFrame({"file": list(images.files)}),
-        feature_names=[f"pixel_{i}" for i in range(flat.shape[1])], notes=notes, transform=scaler,
+        feature_names=[f"pixel_{i}" for i in range(flat_train.shape[1])], notes=notes, transform=scaler,
         traits=_traits(y, "classification"),
     )
 

@@ -22,10 +22,10 @@ def moved_digits(canvas: int = 24, seed: int = 0):
     digits = load_digits()
     rng = np.random.default_rng(seed)
     n = len(digits.target)
-    images = np.zeros((n, 1, canvas, canvas), dtype=np.float32)
+    images = np.zeros((n, 1, canvas, canvas), dtype=np.uint8)  # the digits' own whole numbers 0..16: scale 16
     rows, cols = rng.integers(0, canvas - 8 + 1, size=(2, n))
     for i, (r, c) in enumerate(zip(rows, cols)):
-        images[i, 0, r : r + 8, c : c + 8] = digits.images[i] / 16.0
+        images[i, 0, r : r + 8, c : c + 8] = digits.images[i]
     labels = np.array([str(t) for t in digits.target], dtype=object)
     return ImageData(
         images=images,
@@ -33,6 +33,7 @@ def moved_digits(canvas: int = 24, seed: int = 0):
         classes=[str(c) for c in range(10)],
         files=[f"digit_{i:04d}" for i in range(n)],
         notes=[f"scikit-learn's 1797 digits placed at random spots on a {canvas}x{canvas} canvas (seed {seed})"],
+        scale=16.0,
     )
 
 

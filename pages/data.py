@@ -114,7 +114,7 @@ if dataset.kind == "images":
              f"{'grayscale' if images.channels == 1 else 'colour'}, {len(images.classes)} classes")
     for label in images.classes[:12]:
         rows = np.flatnonzero(images.labels == label)[:THUMBNAILS_PER_CLASS]
-        pictures = [np.clip(images.images[i].transpose(1, 2, 0).squeeze(), 0, 1) for i in rows]
+        pictures = [images.image_float(i).transpose(1, 2, 0).squeeze() for i in rows]
         st.markdown(f"**{plain(label)}** ({int(np.sum(images.labels == label))} images)")
         st.image(pictures, width=72, caption=[PurePosixPath(images.files[i]).stem for i in rows])
     task, balance = views.target_balance(dataset)

@@ -218,7 +218,7 @@ def test_an_images_npz_export_is_checked_before_it_is_read(runs, tmp_path):
     loaders = [runpy.run_path(script, run_name="not_main") for script in scripts]
     for script in loaders:
         images, labels = script["load_images"](str(script["DATA"]))
-        np.testing.assert_array_equal(images, comparison.source.images.images)
+        np.testing.assert_array_equal(images, comparison.source.images.floats())
     (folder / "images.npz").write_bytes(files["images.npz"][:-100])
     for script in loaders:
         with pytest.raises(SystemExit, match="images.npz does not match its size and sha256 in MANIFEST.json"):

@@ -105,8 +105,9 @@ def test_extreme_shapes_and_odd_modes_load(tmp_path):
     })
     for data in both(tmp_path, files):
         assert data.skipped == [] and len(data.files) == 15
-        assert data.images.dtype == np.float32 and 0.0 <= data.images.min() and data.images.max() <= 1.0
-        assert np.isfinite(data.images).all()
+        floats = data.floats()
+        assert data.images.dtype == np.uint8 and floats.dtype == np.float32 and 0.0 <= floats.min() and floats.max() <= 1.0
+        assert np.isfinite(floats).all()
 
 
 # -- content decides, with an allowlist of decoders ------------------------------------------------------------------

@@ -85,5 +85,5 @@ def test_moved_digits_keep_every_digit_whole():
     from sklearn.datasets import load_digits
 
     ink = load_digits().images.reshape(1797, -1).sum(axis=1) / 16.0
-    assert np.allclose(data.images.reshape(1797, -1).sum(axis=1), ink, atol=1e-4)
+    assert np.allclose(data.floats().reshape(1797, -1).sum(axis=1), ink, atol=1e-4)
     assert list(data.labels[:3]) == ["0", "1", "2"]

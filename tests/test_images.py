@@ -33,7 +33,7 @@ def noise_png(size: int = 32) -> bytes:
 
 
 def pixel(data: ImageData, file: str, row: int = 0, col: int = 0) -> np.ndarray:
-    return data.images[data.files.index(file), :, row, col]
+    return data.image_float(data.files.index(file))[:, row, col]
 
 
 def two_classes(extra: dict[str, bytes] | None = None) -> dict[str, bytes]:
@@ -60,7 +60,7 @@ def test_formats_and_modes_in_a_folder(tmp_path):
     }
     data = load_images(write_tree(tmp_path / "pets", files))
 
-    assert data.images.shape == (11, 3, 20, 20) and data.images.dtype == np.float32
+    assert data.images.shape == (11, 3, 20, 20) and data.images.dtype == np.uint8  # floats only where training needs them
     assert (data.channels, data.height, data.width) == (3, 20, 20)
     assert data.classes == ["cat", "dog"]
     assert list(data.labels) == ["cat"] * 5 + ["dog"] * 6 and data.labels.dtype == object
@@ -94,8 +94,8 @@ def test_exif_orientation_is_applied(tmp_path, fmt):
     )
     data = load_images(write_tree(tmp_path, files), image_size=10)
 
-    rotated = data.images[data.files.index(f"cat/rotated.{ext}")]
-    plain = data.images[data.files.index(f"dog/plain.{ext}")]
+    rotated = data.image_float(data.files.index(f"cat/rotated.{ext}"))
+    plain = data.image_float(data.files.index(f"dog/plain.{ext}"))
     np.testing.assert_allclose(rotated[:, 1, 8], [1, 0, 0], atol=0.1)  # top right: red only if rotated
     np.testing.assert_allclose(rotated[:, 8, 1], [0, 0, 1], atol=0.1)  # bottom left: blue
     np.testing.assert_allclose(plain[:, 1, 8], [0, 0, 1], atol=0.1)  # unrotated: right half is blue
@@ -119,7 +119,7 @@ def test_grayscale_only_gives_one_channel(tmp_path):
     assert data.images.shape == (6, 1, 20, 20)
     assert data.classes == ["a", "b"]
     assert pixel(data, "a/gray.png")[0] == pytest.approx(128 / 255)
-    assert pixel(data, "a/sixteen.png")[0] == pytest.approx(32768 / 65535, abs=1e-4)  # scaled, not clipped at 255
+    assert pixel(data, "a/sixteen.png")[0] == pytest.approx(32768 / 65535, abs=1 / 255)  # scaled (to 8 bits), not clipped at 255
     assert pixel(data, "a/bits.bmp")[0] == pytest.approx(1.0)
     assert pixel(data, "b/gray.gif")[0] == pytest.approx(200 / 255)
     assert pixel(data, "b/gray_alpha.png")[0] == pytest.approx(0.0)
@@ -145,7 +145,7 @@ def test_zip_with_or_without_wrapping_folder_path_and_bytes(tmp_path, wrapper):
         assert data.files == [wrapper + name for name in ["cat/a.png", "cat/b.png", "dog/a.png", "dog/b.png"]]
         assert list(data.labels) == ["cat", "cat", "dog", "dog"]
         assert data.ignored == 0 and data.skipped == []
-        np.testing.assert_allclose(data.images[:, :, 5, 5], [[1, 0, 0], [1, 0, 0], [0, 0, 1], [0, 0, 1]])
+        np.testing.assert_allclose(data.floats()[:, :, 5, 5], [[1, 0, 0], [1, 0, 0], [0, 0, 1], [0, 0, 1]])
 
 
 def test_zip_member_is_read_with_its_bad_files_named(tmp_path):
@@ -231,8 +231,12 @@ def test_source_errors(tmp_path):
 
 def test_digits_loader():
     data = images_from_digits()
-    assert data.images.shape == (1797, 1, 8, 8) and data.images.dtype == np.float32
-    assert data.images.min() == 0.0 and data.images.max() == 1.0
+    assert data.images.shape == (1797, 1, 8, 8) and data.images.dtype == np.uint8
+    floats = data.floats()
+    assert floats.dtype == np.float32 and floats.min() == 0.0 and floats.max() == 1.0
+    from sklearn.datasets import load_digits
+
+    np.testing.assert_array_equal(floats[:, 0], (load_digits().images / 16.0).astype(np.float32))  # exact, as exported scripts load them
     assert data.classes == [str(d) for d in range(10)]
     assert data.labels[0] == "0" and data.labels.shape == (1797,)
     assert data.files[1] == "digit_0001" and len(data.files) == 1797
@@ -242,4 +246,4 @@ def test_sample_folder_loads():
     data = load_images(SAMPLE)
     assert data.classes == ["circle", "square", "triangle"]
     assert data.images.shape == (36, 3, 24, 24)
-    assert 0.0 <= data.images.min() and data.images.max() <= 1.0
+    assert 0.0 <= data.floats().min() and data.floats().max() <= 1.0

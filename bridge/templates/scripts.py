@@ -100,7 +100,7 @@ def data_source(comparison: Comparison) -> DataSource:
         if dataset.name == "digits_images" and np.array_equal(dataset.images.images, images_from_digits().images):
             return DataSource(_literal("digits"), builtin="digits")
         buffer = io.BytesIO()
-        np.savez_compressed(buffer, images=dataset.images.images.astype(np.float32), labels=np.asarray(dataset.images.labels, dtype=str))
+        np.savez_compressed(buffer, images=dataset.images.floats(), labels=np.asarray(dataset.images.labels, dtype=str))
         return DataSource('Path(__file__).with_name("images.npz")', file_name="images.npz", file_bytes=buffer.getvalue())
     if dataset.name in SKLEARN_TABLES and load_builtin(dataset.name).frame.equals(dataset.frame):
         return DataSource(_literal(dataset.name), builtin=dataset.name)
