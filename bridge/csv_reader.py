@@ -19,13 +19,15 @@ import numpy as np
 import pandas as pd
 
 from bridge import limits
-from bridge.csv_sniff import SINGLE_COLUMN, Sniffed, read_head, sniff
+from bridge.csv_sniff import SINGLE_COLUMN, NulGuard, Sniffed, read_head, sniff
 from bridge.errors import BridgeError
 
 # pandas' own NA words plus the ones real exports use ('?' in UCI files).
 EXTRA_NA = ["?", "NA", "N/A", "n/a", "na", "NaN", "nan", "null", "NULL", "None", "-", "--", ""]
 _DECIMAL_COMMA = re.compile(r"^[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?$")
 _PLAIN_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+_LONG_INTEGER = re.compile(r"^[+-]?\d{19,}$")  # int64 holds up to 9,223,372,036,854,775,807: 19 digits
+_INT64 = np.iinfo(np.int64)
 # Later bytes can break the encoding guessed from the first 64 KB; these are tried next, in order.
 _FALLBACK = {"utf-8": ["cp1252", "latin-1"], "utf-8-sig": ["cp1252", "latin-1"], "cp1252": ["latin-1"]}
 
@@ -85,7 +87,7 @@ def _read_rows(open_file: Callable[[], IO[bytes]], sniffed: Sniffed, encoding: s
     sample = _Sample(cap, limits.SAMPLE_SEED)
     chunk_rows = max(1_000, limits.CHUNK_CELLS // len(sniffed.header))
     try:
-        with open_file() as handle, warnings.catch_warnings():
+        with io.BufferedReader(NulGuard(open_file(), encoding, name)) as handle, warnings.catch_warnings():
             # pandas only warns when the first row has more fields than the header, then drops them.
             warnings.simplefilter("error", pd.errors.ParserWarning)
             reader = pd.read_csv(
@@ -163,14 +165,37 @@ def _to_number(values: pd.Series, decimal_comma: bool) -> pd.Series:
     return pd.to_numeric(text, errors="coerce")
 
 
+def _beyond_int64(series: pd.Series) -> str | None:
+    """The first whole number written in ``series`` that int64 cannot hold, as written; None if there is none.
+
+    pandas reads such numbers as uint64 or as Python ints, and numbers would become floats: 2**70 and
+    2**70 + 1 would be one value (one class), and messages would show a rounded or wrapped-around number.
+    """
+    if pd.api.types.is_unsigned_integer_dtype(series):
+        big = series[series > _INT64.max]
+        return str(big.iloc[0]) if len(big) else None
+    if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
+        return None
+    text = series.dropna().astype(str).str.strip()
+    text = text[text.str.match(_LONG_INTEGER)]
+    return next((value for value in text if not _INT64.min <= int(value) <= _INT64.max), None)
+
+
 def coerce_numbers(frame: pd.DataFrame, sep: str, notes: list[str]) -> pd.DataFrame:
     """Turn text columns that are really numbers into numbers, and say so; changes ``frame`` in place.
 
+    Whole numbers beyond int64 keep the column as text: each value stays exactly as written.
     In place on purpose: a copy of a million-row frame would double the peak memory of loading it.
     """
     decimal_columns = []
     for column in frame.columns:
         series = frame[column]
+        huge = _beyond_int64(series)
+        if huge is not None:
+            frame[column] = series.astype(str)  # missing values stay missing
+            notes.append(f"column '{column}' holds whole numbers too long for 64 bits (such as {huge}), "
+                         "so it is read as text and each value stays exact")
+            continue
         if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
             continue
         comma_share = _numeric_share(series, _DECIMAL_COMMA) if sep not in (",", SINGLE_COLUMN) else 0.0

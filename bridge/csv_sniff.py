@@ -14,6 +14,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import IO
 
+import numpy as np
+
 from bridge import limits
 from bridge.errors import BridgeError
 from bridge.filetype import identify
@@ -78,9 +80,60 @@ def decode_head(head: bytes, encoding: str, complete: bool, name: str) -> str:
         text = codecs.getincrementaldecoder(encoding)().decode(head, final=complete)
     except UnicodeDecodeError:
         raise BridgeError(f"{name} is not valid {encoding} text; save it again as UTF-8 CSV") from None
-    if "\x00" in text:
-        raise BridgeError(f"{name} is not a text CSV (it holds binary data); export it as CSV and use that")
+    NulGuard(io.BytesIO(), encoding, name).check(head)
     return text.removeprefix("\ufeff")
+
+
+class NulGuard(io.RawIOBase):
+    """A binary file read through a check for NUL, which no text CSV holds: the file is refused at the first one.
+
+    One rule for every position: the sniffed start and the rows pandas reads later both pass through this
+    check (pandas alone would keep a NUL inside a cell). A NUL character is a zero byte in UTF-8 and the
+    one-byte encodings, and a zero 16-bit unit in UTF-16, so the check follows the file's encoding.
+    """
+
+    def __init__(self, raw: IO[bytes], encoding: str, name: str):
+        self.raw, self.name = raw, name
+        self.unit = 2 if encoding.startswith("utf-16") else 1
+        self.order = ">u2" if encoding == "utf-16-be" else "<u2" if encoding == "utf-16-le" else None  # utf-16: from its BOM
+        self.offset, self.newlines, self.returns, self.carry = 0, 0, 0, b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        n = self.raw.readinto(buffer)
+        if n:
+            self.check(bytes(memoryview(buffer)[:n]))
+        return n
+
+    def close(self) -> None:
+        self.raw.close()
+        super().close()
+
+    def check(self, data: bytes) -> None:
+        """Take the next bytes of the file; a NUL among them raises BridgeError with its byte offset and line."""
+        data = self.carry + data
+        usable = len(data) - len(data) % self.unit
+        block, self.carry = data[:usable], data[usable:]
+        if self.unit == 1:
+            at = block.find(b"\0")
+            before = block if at < 0 else block[:at]
+            newlines, returns = before.count(b"\n"), before.count(b"\r")
+        else:
+            if self.order is None:
+                self.order = ">u2" if block.startswith(codecs.BOM_UTF16_BE) else "<u2"
+            units = np.frombuffer(block, self.order)
+            zeros = np.flatnonzero(units == 0)
+            at = 2 * int(zeros[0]) if len(zeros) else -1
+            before = units if at < 0 else units[: at // 2]
+            newlines, returns = int(np.count_nonzero(before == 10)), int(np.count_nonzero(before == 13))
+        self.newlines, self.returns = self.newlines + newlines, self.returns + returns
+        if at >= 0:
+            line = max(self.newlines, self.returns) + 1  # \n, \r\n or old Mac \r line ends
+            raise BridgeError(f"{self.name} is not a text CSV: it holds a NUL character (binary data) at byte {self.offset + at:,}, "
+                              f"line {line:,}; export it as CSV again, or remove that character")
+        self.offset += usable
 
 
 def sniff_separator(lines: list[str]) -> str:

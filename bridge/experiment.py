@@ -9,6 +9,8 @@ to train.
 from __future__ import annotations
 
 import time
+import warnings
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -112,9 +114,60 @@ def _test_result(name: str, model, fit_seconds: float, parameters: int, data: Pr
     return ModelResult(name, metrics, fit_seconds, seconds, parameters, np.asarray(pred), confidence, model)
 
 
+WARNING_NOTES = 8  # distinct library warnings kept as notes of one run; any more are counted in one line
+# Warnings about Bridge's own use of an API, not about the user's data: dropped, as Python hides them by default.
+_DEVELOPER_WARNINGS = (DeprecationWarning, PendingDeprecationWarning, FutureWarning)
+_LIBRARIES = {"sklearn": "scikit-learn", "numpy": "numpy", "pandas": "pandas", "torch": "PyTorch", "scipy": "SciPy"}
+
+
+def _warned_by(category: type[Warning], message: Warning | str, filename: str) -> str:
+    """The library a warning came from: by the file that raised it, else by the warning's own module."""
+    path = filename.replace("\\", "/")
+    for package, name in _LIBRARIES.items():
+        if f"/{package}/" in path:
+            return name
+    package = type(message).__module__.split(".")[0]
+    if package in _LIBRARIES:
+        return _LIBRARIES[package]
+    return "numpy" if issubclass(category, RuntimeWarning) else "a library"  # numpy's floating-point warnings name the caller
+
+
+class WarningTally:
+    """Stands in for ``warnings.showwarning``: counts each distinct warning (memory stays small however many fire)."""
+
+    def __init__(self):
+        self.counts: Counter[tuple[str, str]] = Counter()  # insertion-ordered: first seen first
+
+    def __call__(self, message, category, filename, lineno, file=None, line=None) -> None:
+        if not issubclass(category, _DEVELOPER_WARNINGS):
+            text = " ".join(str(message).split())
+            self.counts[(_warned_by(category, message, filename), text[:200] + ("..." if len(text) > 200 else ""))] += 1
+
+    def notes(self) -> list[str]:
+        """One line per distinct warning: 'scikit-learn warned: ... (3 times)'."""
+        notes = [f"{source} warned: {text}" + (f" ({n} times)" if n > 1 else "") for (source, text), n in self.counts.items()]
+        if len(notes) > WARNING_NOTES:
+            notes = notes[:WARNING_NOTES] + [f"and {len(notes) - WARNING_NOTES} more kind(s) of warning"]
+        return notes
+
+
 def run_comparison(dataset: Dataset, config: CompareConfig = CompareConfig(),
                    on_progress: Callable[[Progress], object] | None = None) -> Comparison:
-    """Run both sides on the same split of ``dataset`` and weigh the results."""
+    """Run both sides on the same split of ``dataset`` and weigh the results.
+
+    Warnings from numpy, pandas, scikit-learn and PyTorch become notes of the comparison instead of lines
+    on stderr: the CLI promises one error line at most there, and a note is where the user reads about the data.
+    """
+    tally = WarningTally()
+    with warnings.catch_warnings():  # restores the filters and showwarning on the way out, whatever happens
+        warnings.simplefilter("always")  # every occurrence, so a note can say how many times
+        warnings.showwarning = tally
+        comparison = _run_comparison(dataset, config, on_progress)
+    comparison.notes.extend(tally.notes())
+    return comparison
+
+
+def _run_comparison(dataset: Dataset, config: CompareConfig, on_progress: Callable[[Progress], object] | None) -> Comparison:
     report = on_progress or (lambda progress: None)
     report(Progress("prepare", 0.02, "Preparing data and the split"))
     data = prepare(dataset, config)

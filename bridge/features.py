@@ -39,6 +39,37 @@ def build_preprocessor(numeric: list[str], categorical: list[str], train_rows: i
     )
 
 
+def feature_names(transform: ColumnTransformer) -> tuple[list[str], list[tuple[str, str]]]:
+    """The fitted transform's output names, each unique; (names, [(derived name, its new name), ...]).
+
+    A name made by the preprocessing (one-hot 'color_red', 'missingindicator_x') can equal a column the
+    table already has; scikit-learn then refuses to name its output at all. The table's own columns keep
+    their names and the derived one becomes 'color_red_2' (then _3, ...), the same on every run.
+    """
+    try:
+        return [str(name) for name in transform.get_feature_names_out()], []
+    except ValueError:  # a repeated name
+        pass
+    original = {str(name) for name in transform.feature_names_in_}
+    taken, names, renamed = set(original), [], []
+    for part, step, columns in transform.transformers_:
+        if step == "drop" or len(columns) == 0:
+            continue
+        outputs = [str(name) for name in step.get_feature_names_out(columns)]
+        # The numeric pipeline's first outputs are its input columns themselves; every other name is derived.
+        own = len(columns) if part == "numeric" else 0
+        names.extend(outputs[:own])
+        for name in outputs[own:]:
+            new, k = name, 2
+            while new in taken:
+                new, k = f"{name}_{k}", k + 1
+            taken.add(new)
+            names.append(new)
+            if new != name:
+                renamed.append((name, new))
+    return names, renamed
+
+
 @dataclass(frozen=True)
 class Split:
     """Row positions of each part; both sides use exactly these rows."""

@@ -12,12 +12,15 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from bridge import limits
 from bridge.errors import BridgeError
 from bridge.leakage import leaky_columns
 from bridge.task import TRUE_WORDS, ColumnPlan, detect_task, is_text, parse_dates, plan_columns, target_looks_like_id
 
 MIN_ROWS = 20
 MIN_PER_CLASS = 3  # one row each for train, validation and test
+# Features train as float32: a larger number (or inf) would become inf there, which no imputer or model accepts.
+FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 @dataclass
@@ -47,8 +50,21 @@ def resolve_target(frame: pd.DataFrame, target: str | None, default: str | None)
     raise BridgeError(f"no column '{target}'{hint}; pass --target with one of: {shown}")
 
 
-def _date_parts(series: pd.Series, name: str, notes: list[str]) -> pd.DataFrame:
-    """Dates become the parts that vary in this data (year, month, weekday, ...)."""
+def _unique_name(wanted: str, taken: set[str]) -> str:
+    """``wanted``, or ``wanted_2``, ``wanted_3``, ... : the first that no column has; it is then taken."""
+    name, k = wanted, 2
+    while name in taken:
+        name, k = f"{wanted}_{k}", k + 1
+    taken.add(name)
+    return name
+
+
+def _date_parts(series: pd.Series, name: str, notes: list[str], taken: set[str]) -> pd.DataFrame:
+    """Dates become the parts that vary in this data (year, month, weekday, ...).
+
+    A part is renamed (``date_month_2``) when a column of the table already has its name (``date_month``):
+    two features with one name would be ambiguous everywhere they are shown, and break the preprocessing.
+    """
     dates = parse_dates(series)
     parts = pd.DataFrame(
         {
@@ -65,10 +81,14 @@ def _date_parts(series: pd.Series, name: str, notes: list[str]) -> pd.DataFrame:
     parts = parts.loc[:, parts.nunique() > 1]
     if parts.empty:
         notes.append(f"column '{name}': dates that never change were left out")
-    else:
-        kept = ", ".join(c.removeprefix(f"{name}_") for c in parts.columns)
-        notes.append(f"column '{name}': dates turned into numbers ({kept})")
-    return parts
+        return parts
+    kept = ", ".join(c.removeprefix(f"{name}_") for c in parts.columns)
+    notes.append(f"column '{name}': dates turned into numbers ({kept})")
+    renamed = {c: _unique_name(c, taken) for c in parts.columns}
+    for old, new in renamed.items():
+        if new != old:
+            notes.append(f"column '{name}': its date part '{old}' is named '{new}', as a column '{old}' already exists")
+    return parts.rename(columns=renamed)
 
 
 def _target_values(y: pd.Series, task: str) -> np.ndarray:
@@ -76,12 +96,33 @@ def _target_values(y: pd.Series, task: str) -> np.ndarray:
         values = pd.to_numeric(y, errors="coerce")
         if values.isna().any():
             raise BridgeError(f"target '{y.name}' holds text, so it cannot be regressed; use --task classification")
-        return values.to_numpy(dtype="float64")
-    if pd.api.types.is_float_dtype(y) and np.all(y == np.round(y)):
-        y = y.astype("int64")  # 1.0 and 1 are the same class; show it as "1"
+        values = values.to_numpy(dtype="float64")
+        too_big = ~(np.abs(values) <= limits.MAX_TARGET_MAGNITUDE)  # inf too: text such as 'inf' reaches here unconverted
+        if too_big.any():
+            raise BridgeError(f"target '{y.name}' has {int(too_big.sum())} value(s) beyond ±{limits.MAX_TARGET_MAGNITUDE:.0e} "
+                              f"(such as {y[too_big].iloc[0]}), too large to score: their squared errors overflow; fix those rows, "
+                              "or rescale the column (divide it, or take a log) and try again")
+        return values
+    if pd.api.types.is_float_dtype(y) and np.all(y == np.round(y)) and np.all(np.abs(y) < 2**63):
+        y = y.astype("int64")  # 1.0 and 1 are the same class; show it as "1" (outside int64 it would wrap around)
     # One string object per class, shared by every row: a million labels cost 8 MB, not 60.
     codes, labels = pd.factorize(y.astype(str))
     return np.asarray(labels, dtype=object)[codes]
+
+
+def _numeric_features(frame: pd.DataFrame, columns: list, notes: list[str]) -> pd.DataFrame:
+    """The numeric columns as float32; inf and numbers float32 cannot hold become missing values, with a note."""
+    out = {}
+    for column in columns:
+        values = frame[column]
+        if pd.api.types.is_float_dtype(values):
+            bad = values.abs() > FLOAT32_MAX  # inf included; NaN compares False and stays missing
+            if bad.any():
+                values = values.where(~bad)
+                notes.append(f"column '{column}': {int(bad.sum())} infinite or too large value(s) (beyond ±3.4e38) "
+                             "treated as missing")
+        out[column] = values.astype("float32")
+    return pd.DataFrame(out, index=frame.index, columns=columns)
 
 
 def make_problem(frame: pd.DataFrame, target: str | None = None, task: str = "auto", default_target: str | None = None) -> TableProblem:
@@ -97,7 +138,14 @@ def make_problem(frame: pd.DataFrame, target: str | None = None, task: str = "au
     rows_dropped = int(missing_target.sum())
     if rows_dropped:
         notes.append(f"dropped {rows_dropped} row(s) with no value for the target '{target}'")
-    frame = frame.loc[~missing_target]
+    # inf or -inf in a numeric target is no more a value than a blank is: those rows go the same way, with a note.
+    infinite = np.isinf(frame[target]) if pd.api.types.is_float_dtype(frame[target]) else pd.Series(False, index=frame.index)
+    if infinite.sum():
+        if (missing_target | infinite).all():
+            raise BridgeError(f"target '{target}' has no finite value in any row (only inf, -inf or blanks); choose another --target")
+        rows_dropped += int(infinite.sum())
+        notes.append(f"dropped {int(infinite.sum())} row(s) whose target '{target}' is infinite (inf or -inf)")
+    frame = frame.loc[~(missing_target | infinite)]
     if task == "auto":
         task = detect_task(frame[target]) if len(frame) else "classification"
     elif task not in ("classification", "regression"):
@@ -114,6 +162,9 @@ def make_problem(frame: pd.DataFrame, target: str | None = None, task: str = "au
         elif len(rare) and len(counts) > 1:  # dropping it would leave one class: say so rather than split it at random
             raise BridgeError(f"class '{rare.index[0]}' of target '{target}' has only {int(rare.iloc[0])} row(s); each class needs at least "
                               f"{MIN_PER_CLASS} (one each for training, validation and test); add rows or choose another target")
+        if len(counts) - len(rare) > limits.MAX_TARGET_CLASSES:  # refused before any fit: each class would hold a handful of rows
+            raise BridgeError(f"target '{target}' has {len(counts) - len(rare):,} classes of at least {MIN_PER_CLASS} rows; Bridge compares "
+                              f"at most {limits.MAX_TARGET_CLASSES}; group the classes into fewer (e.g. an 'other' class) or choose another --target")
     if len(frame) < MIN_ROWS:
         raise BridgeError(f"only {len(frame)} usable rows; Bridge needs at least {MIN_ROWS} rows with a target value")
     y = _target_values(frame[target], task)
@@ -124,12 +175,13 @@ def make_problem(frame: pd.DataFrame, target: str | None = None, task: str = "au
     plan = plan_columns(frame, target)
     for column, reason in plan.dropped.items():
         notes.append(f"column '{column}' left out: {reason}")
-    parts = [frame[plan.numeric].astype("float32")]
+    parts = [_numeric_features(frame, plan.numeric, notes)]
     for column in plan.boolean:
         words = frame[column].astype("string").str.strip().str.lower()
         parts.append(words.isin(TRUE_WORDS).astype("float32").where(frame[column].notna()).rename(column).to_frame())
+    taken = {str(c) for c in frame.columns}
     for column in plan.dates:
-        parts.append(_date_parts(frame[column], str(column), notes))
+        parts.append(_date_parts(frame[column], str(column), notes, taken))
     numeric = pd.concat(parts, axis=1) if parts else pd.DataFrame(index=frame.index)
     categorical = frame[plan.categorical].astype(object).where(frame[plan.categorical].notna(), np.nan)
     categorical = categorical.apply(lambda col: col.map(lambda v: np.nan if pd.isna(v) else str(v).strip()))

@@ -2,20 +2,25 @@
 
 Excel, LibreOffice and Google Sheets run a cell that starts with = + - @ (or a tab or carriage
 return that hides one) as a formula. Every CSV Bridge offers goes through here, so a hostile cell
-in an uploaded file comes back as text. Numbers stay numbers: only text cells are touched, so a
-negative value such as -1.5 is written as is.
+in an uploaded file comes back as text. Numbers stay numbers: number cells are never touched, and a
+text cell that is one plain number (-2.66, +3, -1e5) is written as is, since a spreadsheet reads it
+as that number and runs nothing; -2+3 or -A1 would be a formula, so they get the apostrophe.
 """
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# One signed decimal number and nothing else, which a spreadsheet reads as that number.
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
 
 def neutralise(value: object) -> object:
     """A text cell that would start a formula gets a leading apostrophe; anything else is unchanged."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS) and not _PLAIN_NUMBER.fullmatch(value):
         return "'" + value
     return value
 

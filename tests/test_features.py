@@ -138,3 +138,18 @@ def test_split_properties(n, seed, classes, task):
     assert len(split.train) > len(split.val) and len(split.test) >= 1
     if task == "classification" and split.stratified:
         assert set(y[split.train]) == set(y)  # every class is in the training part
+
+
+def test_feature_names_are_unique_when_a_derived_name_equals_a_column():
+    """One-hot 'c_x' and the indicator 'missingindicator_a' already exist as columns: the derived ones get _2, the columns keep theirs."""
+    from bridge.features import feature_names
+
+    table = pd.DataFrame({"a": [1.0, np.nan, 3.0, 4.0] * 5, "c_x": np.arange(20.0), "missingindicator_a": np.arange(20.0) % 3,
+                          "c": ["x", "y"] * 10})
+    transform = build_preprocessor(["a", "c_x", "missingindicator_a"], ["c"], 20).fit(table)
+    names, renamed = feature_names(transform)
+    assert names == ["a", "c_x", "missingindicator_a", "missingindicator_a_2", "c_x_2", "c_y"]
+    assert renamed == [("missingindicator_a", "missingindicator_a_2"), ("c_x", "c_x_2")]
+    assert len(names) == transform.transform(table).shape[1]
+    plain = build_preprocessor(["a"], ["c"], 20).fit(table)
+    assert feature_names(plain) == (list(plain.get_feature_names_out()), [])

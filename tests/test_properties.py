@@ -1,11 +1,14 @@
 """Property tests: whatever bytes, tables or zips come in, the loaders either load them or raise BridgeError, nothing else.
 
-Any other exception would reach the user as an internal error (exit 1) instead of a one-line message.
+Any other exception would reach the user as an internal error (exit 1) instead of a one-line message. What loads
+must also be right: a well-formed CSV comes back with its shape, names and values, Markdown and HTML in names and
+cells survive parsing unchanged, and escaping them for the page leaves no image, link or heading.
 """
 
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 
 import numpy as np
@@ -19,6 +22,7 @@ from bridge.csv_reader import parse_csv
 from bridge.data import Dataset, load_dataset
 from bridge.errors import BridgeError
 from bridge.images import ImageData, load_images
+from bridge.markdown import escape_markdown
 from bridge.problem import make_problem
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -37,8 +41,23 @@ def loads_or_refuses(load, *args):
     try:
         return load(*args)
     except BridgeError as exc:
-        assert "\n" not in str(exc) and str(exc)
+        assert "\n" not in str(exc) and "\r" not in str(exc) and str(exc).strip(), repr(str(exc))
         return None
+
+
+def check_problem(frame: pd.DataFrame) -> None:
+    """make_problem refuses in one line, or gives a problem every later step can use."""
+    problem = loads_or_refuses(make_problem, frame)
+    if problem is None:
+        return
+    assert problem.features.columns.is_unique and len(problem.features) == len(problem.y) >= 20
+    assert problem.features.shape[1] >= 1 and problem.target not in problem.features.columns
+    if problem.task == "classification":
+        assert len(problem.classes) >= 2 and set(problem.y) == set(problem.classes)
+    else:
+        assert np.all(np.abs(problem.y.astype(float)) <= 1e100)
+    numbers = problem.features[problem.numeric].to_numpy(dtype=np.float64)
+    assert not np.isinf(numbers).any()  # the preprocessing and float32 training cannot take inf
 
 
 # -- raw bytes -----------------------------------------------------------------------------------------------------
@@ -49,8 +68,10 @@ def loads_or_refuses(load, *args):
 def test_random_bytes_as_a_csv(raw):
     result = loads_or_refuses(parse_csv, raw)
     if result is not None:
-        frame, _, _ = result
-        assert len(frame) >= 1 and frame.columns.is_unique
+        frame, name, notes = result
+        assert len(frame) >= 1 and frame.columns.is_unique and name == "uploaded.csv"
+        assert all(isinstance(note, str) and "\n" not in note for note in notes)
+        assert not frame.select_dtypes(["object", "string"]).map(lambda v: isinstance(v, str) and "\x00" in v).any().any()
 
 
 @SETTINGS
@@ -59,7 +80,13 @@ def test_random_bytes_as_a_csv(raw):
                  st.binary(max_size=500).map(lambda b: b + b"PK\x05\x06" + bytes(18))))
 def test_random_bytes_as_any_dataset(raw):
     result = loads_or_refuses(load_dataset, raw)
-    assert result is None or isinstance(result, Dataset)
+    if result is None:
+        return
+    assert isinstance(result, Dataset) and result.rows >= 1
+    if raw.startswith(b"PK\x03\x04") or raw.startswith(b"PK\x05\x06"):
+        assert result.kind == "images" and len(result.images.classes) >= 2  # zip bytes are never read as a CSV
+    else:
+        assert result.kind == "table" and result.frame.columns.is_unique and result.default_target == str(result.frame.columns[-1])
 
 
 # -- text tables ----------------------------------------------------------------------------------------------------
@@ -90,8 +117,8 @@ def test_random_csv_text_loads_and_becomes_a_problem_or_refuses(raw):
     result = loads_or_refuses(parse_csv, raw)
     if result is not None:
         frame = result[0]
-        assert frame.columns.is_unique
-        loads_or_refuses(make_problem, frame)
+        assert frame.columns.is_unique and len(frame) >= 1
+        check_problem(frame)
 
 
 @st.composite
@@ -124,8 +151,57 @@ def test_random_frames_round_trip_or_refuse(frame, sep, decimal):
     result = loads_or_refuses(parse_csv, raw)
     if result is not None:
         parsed = result[0]
-        assert len(parsed) == len(frame)
-        loads_or_refuses(make_problem, parsed)
+        assert parsed.shape == frame.shape
+        check_problem(parsed)
+
+
+# -- Markdown and HTML in names and cells ---------------------------------------------------------------------------
+
+SNIPPETS = ["![x](http://h/t.png)", "<img src=x>", "**b**", "# h", "[a](b)", "<script>alert(1)</script>", "_i_", "`c`", ":smile:",
+            "$x$", "~~s~~", "\\![y](z)", ">", "1. ", "\"q\"", "é"]
+_NOT_PLAIN = {"true", "false", *[w.lower() for w in ("?", "NA", "N/A", "na", "NaN", "nan", "null", "None", "-", "--")]}
+words = st.text(alphabet="abcxyzé", min_size=1, max_size=4)
+# A name or a text cell as pasted from a web page: words and Markdown/HTML pieces; never blank, a number, or an NA word.
+marked = st.lists(st.one_of(st.sampled_from(SNIPPETS), words), min_size=1, max_size=3).map("".join).map(str.strip).filter(
+    lambda t: re.search("[a-z]", t) is not None and t.lower() not in _NOT_PLAIN)
+
+
+def unescaped(text: str, token: str) -> bool:
+    """Whether ``token`` occurs with its first character not escaped (preceded by an even number of backslashes)."""
+    return re.search(r"(?<!\\)(?:\\\\)*" + re.escape(token), text) is not None
+
+
+@st.composite
+def marked_frames(draw) -> pd.DataFrame:
+    """2-4 columns with Markdown/HTML names; text columns of such cells (some missing) and number columns."""
+    names = draw(st.lists(marked, min_size=2, max_size=4, unique=True))
+    n = draw(st.integers(1, 25))
+    columns = {}
+    for name in names:
+        if draw(st.booleans()):
+            columns[name] = draw(st.lists(st.one_of(marked, st.none()), min_size=n, max_size=n).filter(lambda v: any(c is not None for c in v)))
+        else:
+            columns[name] = draw(st.lists(st.floats(-1e6, 1e6).map(lambda v: round(v, 3)), min_size=n, max_size=n))
+    return pd.DataFrame(columns)
+
+
+@SETTINGS
+@given(marked_frames())
+def test_markdown_and_html_survive_parsing_and_are_escaped(frame):
+    parsed, _, _ = parse_csv(frame.to_csv(index=False).encode("utf-8"))
+    assert parsed.shape == frame.shape and list(parsed.columns) == list(frame.columns)  # names unchanged, nothing shifted
+    for name in frame.columns:
+        expected, got = frame[name], parsed[name]
+        if pd.api.types.is_numeric_dtype(expected):
+            np.testing.assert_allclose(got.to_numpy(dtype=float), expected.to_numpy(dtype=float), rtol=1e-12)
+        else:
+            assert [None if pd.isna(v) else v for v in got] == [None if pd.isna(v) else v for v in expected]  # exactly as written
+    texts = [*map(str, parsed.columns), *(v for name in frame.columns if not pd.api.types.is_numeric_dtype(frame[name])
+                                          for v in parsed[name].dropna())]
+    for text in texts:
+        shown = escape_markdown(text)
+        assert not unescaped(shown, "![") and not unescaped(shown, "](") and not unescaped(shown, "<"), shown
+        assert not re.match(r"\s*#", shown), shown  # never a heading
 
 
 # -- zips of images --------------------------------------------------------------------------------------------------
@@ -155,6 +231,7 @@ def test_random_zips_load_or_refuse(members, compression):
     result = loads_or_refuses(load_images, blob)
     if result is not None:
         assert isinstance(result, ImageData) and len(result.classes) >= 2
-        assert np.isfinite(result.images).all() and result.images.min() >= 0 and result.images.max() <= 1
+        pixels = result.floats()  # stored as uint8; floats() is what training sees
+        assert len(pixels) == len(result.labels) and np.isfinite(pixels).all() and pixels.min() >= 0 and pixels.max() <= 1
     for cut in (len(blob) // 3, len(blob) - 10):
         loads_or_refuses(load_images, blob[:cut])

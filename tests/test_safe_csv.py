@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import numpy as np
 import pandas as pd
@@ -11,12 +12,14 @@ import pytest
 from bridge.safe_csv import FORMULA_STARTS, neutralise, safe_csv_bytes
 
 
-@pytest.mark.parametrize("cell", ["=1+1", "+SUM(A1:A2)", "-2+3", "@cmd", "\t=1", "\r=1", '=HYPERLINK("http://x","y")', "=cmd|' /C calc'!A0"])
+@pytest.mark.parametrize("cell", ["=1+1", "+SUM(A1:A2)", "-2+3", "@cmd", "@SUM(A1)", "+cmd|' /C calc'!A0", "-A1", "-1e5+1", "+3 ", "-inf",
+                                  "\t=1", "\r=1", "\t-1", '=HYPERLINK("http://x","y")', "=cmd|' /C calc'!A0"])
 def test_text_that_would_start_a_formula_gets_an_apostrophe(cell):
     assert neutralise(cell) == "'" + cell
 
 
-@pytest.mark.parametrize("value", ["plain", "", "a=b", " =1", "1-2", "'=already", -1.5, -3, 0, 2.5, None, np.nan, True])
+@pytest.mark.parametrize("value", ["plain", "", "a=b", " =1", "1-2", "'=already", -1.5, -3, 0, 2.5, None, np.nan, True,
+                                   "-2.66", "+3", "-1e5", "+1.5E-3", "-.5", "-7"])
 def test_everything_else_is_unchanged(value):
     result = neutralise(value)
     assert result is value or (isinstance(value, float) and np.isnan(value) and np.isnan(result))
@@ -35,7 +38,7 @@ def test_text_cells_and_column_names_are_neutralised_numbers_are_not():
     assert back["'=name"].tolist() == ["'=1+2", "ok", "'@SUM(1)", ""]
     assert back["'-delta"].tolist() == ["-1.5", "2.0", "-0.25", ""]  # negative numbers stay numbers
     assert back["count"].tolist() == ["-3", "4", "5", "-6"]
-    assert back["mixed"].tolist() == ["'-7", "-7", "'+x", "1.5"]  # a text '-7' is text; the number -7 stays a number
+    assert back["mixed"].tolist() == ["-7", "-7", "'+x", "1.5"]  # a text '-7' is a plain number too: no apostrophe
     assert frame.loc[0, "=name"] == "=1+2" and list(frame.columns)[0] == "=name"  # the caller's frame is untouched
 
 
@@ -44,7 +47,8 @@ def test_no_cell_of_the_output_starts_a_formula():
     words = ["".join(rng.choice(list("=+-@\t\nab1"), size=4)) for _ in range(200)]
     frame = pd.DataFrame({"w": words, "n": rng.normal(size=200)})
     back = pd.read_csv(io.BytesIO(safe_csv_bytes(frame)), keep_default_na=False, dtype=str)
-    assert not any(cell.startswith(FORMULA_STARTS) for cell in back["w"])
+    # Only a plain signed number ('-111', '+1') may start with a sign: a spreadsheet reads it as that number.
+    assert not any(cell.startswith(FORMULA_STARTS) and not re.fullmatch(r"[+-]1+", cell) for cell in back["w"])
     assert back["n"].astype(float).round(6).tolist() == frame["n"].round(6).tolist()
 
 
