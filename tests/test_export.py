@@ -40,7 +40,10 @@ def _config(**overrides) -> CompareConfig:
 
 
 def _messy_csv(path) -> None:
-    """A semicolon CSV with decimal commas, a day-first date, yes/no, an ID, free text, formula-like cells and blank targets."""
+    """A semicolon CSV with decimal commas, a day-first date, yes/no, an ID, free text, formula-like cells and blank targets.
+
+    ``when_month`` is a real column beside the date ``when``: the run renames its date part ``when_month_2``.
+    """
     rng = np.random.default_rng(1)
     n = 160
     x = rng.normal(size=n)
@@ -49,7 +52,7 @@ def _messy_csv(path) -> None:
     frame = pd.DataFrame({
         "id": np.arange(1000, 1000 + n), "when": pd.date_range("2020-01-01", periods=n, freq="D").strftime("%d/%m/%Y"),
         "x": x, "colour": colour, "member": member, "note": [f"a few free words for row {i} here" for i in range(n)],
-        "x_gaps": np.where(rng.random(n) < 0.2, np.nan, x),
+        "x_gaps": np.where(rng.random(n) < 0.2, np.nan, x), "when_month": rng.integers(1, 13, size=n),
         "=price": 100 + 10 * x + 5 * (colour == "red") + 3 * (member == "yes") + rng.normal(size=n),
     })
     frame.loc[[5, 9], "=price"] = np.nan
@@ -114,7 +117,7 @@ def test_the_script_rebuilds_the_same_matrices(runs, exported):
     data, prepared = script["prepare"](str(script["DATA"])), runs["csv"].prepared
     for part in ("X_train", "X_val", "X_test", "y_train", "y_val", "y_test"):
         np.testing.assert_array_equal(getattr(data, part), getattr(prepared, part), err_msg=part)
-    assert script["DATES"] == {"when": ["when_month", "when_day", "when_weekday"]}
+    assert script["DATES"] == {"when": {"when_month": "when_month_2", "when_day": "when_day", "when_weekday": "when_weekday"}}
     assert set(script["LEFT_OUT"]) == {"id", "note"} and script["TARGET"] == "=price"
 
 

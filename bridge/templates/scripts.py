@@ -108,20 +108,38 @@ def data_source(comparison: Comparison) -> DataSource:
     return DataSource('Path(__file__).with_name("data.csv")', file_name="data.csv", file_bytes=safe_csv_bytes(dataset.frame))
 
 
+def _date_names(date_columns, part_names: list[str]) -> dict[str, dict[str, str]]:
+    """Each date column's kept parts, by their plain name (``date_month``) and the name the run gave them.
+
+    The run renames a part whose plain name a real column already has (``date_month_2``); the parts
+    come in column order, then suffix order, so walking both lists in step pairs them up.
+    """
+    names, pending = {}, iter(part_names)
+    upcoming = next(pending, None)
+    for column in date_columns:
+        kept = {}
+        for suffix in DATE_SUFFIXES:
+            plain = f"{column}_{suffix}"
+            if upcoming is not None and (upcoming == plain or (upcoming.startswith(plain + "_") and upcoming[len(plain) + 1:].isdigit())):
+                kept[plain], upcoming = upcoming, next(pending, None)
+        names[str(column)] = kept
+    return names
+
+
 def _table_settings(comparison: Comparison, source: DataSource) -> list[tuple[str, str, str]]:
     """The columns and kinds the run used, by their names in the data."""
     dataset, config = comparison.source, CompareConfig.from_dict(comparison.config)
     problem = make_problem(dataset.frame, config.target, config.task, dataset.default_target)
     plan = problem.plan
     date_parts = problem.numeric[len(plan.numeric) + len(plan.boolean):]  # make_problem appends them in plan.dates order
-    dates = {str(c): [f"{c}_{s}" for s in DATE_SUFFIXES if f"{c}_{s}" in date_parts] for c in plan.dates}
+    dates = _date_names(plan.dates, list(date_parts))
     return [
         ("BUILTIN", _literal(source.builtin), "a scikit-learn dataset the script loads itself, or None for a CSV file"),
         ("LABEL_NAMES", _literal(SKLEARN_TABLES.get(source.builtin, False)), "built-ins: class names rather than codes"),
         ("TARGET", _literal(str(problem.target)), ""),
         ("NUMERIC", _literal([str(c) for c in plan.numeric]), "numbers, used as they are"),
         ("BOOLEAN", _literal([str(c) for c in plan.boolean]), "yes/no columns, as 1/0"),
-        ("DATES", _literal({c: kept for c, kept in dates.items() if kept}), "date columns -> the parts that vary"),
+        ("DATES", _literal({c: kept for c, kept in dates.items() if kept}), "date columns -> {part: its feature name}, the parts that vary"),
         ("CATEGORICAL", _literal([str(c) for c in plan.categorical]), "text categories, one-hot encoded"),
         ("LEFT_OUT", _literal({str(c): why for c, why in plan.dropped.items()}), "not used, and why"),
         ("MAX_CATEGORIES", _literal(MAX_CATEGORIES), "per column; rarer values share one 'infrequent' column"),
