@@ -133,6 +133,7 @@ def cancel(token: str) -> None:
 def settle() -> bool:
     """Note runs that ended since the last look; True when the page should redraw to show them."""
     watching: set = st.session_state.setdefault(WATCHING, set())
+    watching.update(run.token for run in waiting_runs())  # this browser's runs started before a reload, or in another tab
     changed = False
     for token in sorted(watching):
         run = visible(token)

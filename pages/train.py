@@ -22,6 +22,7 @@ BATCH_SIZES = [16, 32, 64, 128, 256, 512]
 WIDTHS = [8, 16, 32, 64, 128, 256, 512]
 CHANNELS = [4, 8, 16, 32, 64]
 IMAGE_NETWORK = "bridge.image_network"  # the network last run on images
+SUBMIT_NOTICE = "bridge.submit_notice"  # (kind, line): what the last press of Run did
 KEY = "bridge.train."  # widget keys: a control keeps its identity while its default follows the last run's settings
 
 
@@ -81,8 +82,9 @@ def run_clicked(config: CompareConfig, images: bool) -> None:
     st.session_state[SETTINGS] = config if images or previous is None else replace(config, cnn=previous.cnn)  # keep CNN choices
     if images:
         st.session_state[IMAGE_NETWORK] = config.network
-    kind, message = jobs_ui.submit(dataset, st.session_state[SOURCE], config)
-    getattr(st, kind)(message)
+    st.session_state[SUBMIT_NOTICE] = jobs_ui.submit(dataset, st.session_state[SOURCE], config)
+    # Redraw the whole app: the sidebar's monitor, drawn before this click was handled, then shows the new run too.
+    st.rerun()
 
 
 def live_panel() -> None:
@@ -161,6 +163,9 @@ st.caption(f"Dataset **{plain(dataset.name)}**, target **{plain(st.session_state
 config = settings_ui(images)
 if st.button("Run", type="primary", help="Queues a run of both sides with these settings; moving a control alone trains nothing"):
     run_clicked(config, images)
+if SUBMIT_NOTICE in st.session_state:  # what Run did, shown once, right under the button
+    kind, message = st.session_state.pop(SUBMIT_NOTICE)
+    getattr(st, kind)(message)
 st.fragment(live_panel, run_every=jobs_ui.watch_every(0.5))()
 shown_result(config, st.session_state[SOURCE])
 
