@@ -6,10 +6,12 @@ dataset, the last run and any run still training. Run with: streamlit run app.py
 
 import streamlit as st
 
+from bridge.memory import serve_with_bounded_heap
 from pages import jobs_ui
 from pages.common import PAGES, ensure_default_dataset, show_notice, sidebar, sidebar_lines, through_app
 
 through_app()  # the first run after a server start must not draw Streamlit's automatic menu of pages/
+serve_with_bounded_heap()  # once per server: memory that uploads and closed sessions freed goes back to the system
 st.set_page_config(page_title="Bridge: scikit-learn or PyTorch?", page_icon=":material/compare_arrows:", layout="wide")
 
 navigation = st.navigation([

@@ -13,6 +13,8 @@ import ctypes
 import ctypes.util
 import functools
 import gc
+import threading
+import time
 
 
 @functools.cache
@@ -30,3 +32,35 @@ def release_unused_memory() -> None:
     trim = _malloc_trim()
     if trim is not None:
         trim(0)
+
+
+M_ARENA_MAX = -8  # glibc's mallopt parameter number for the arena cap
+_housekeeper: threading.Thread | None = None
+
+
+def serve_with_bounded_heap(arenas: int = 2, every_seconds: float = 20.0) -> None:
+    """For a long-lived server: cap malloc arenas, and hand freed memory back every ``every_seconds``; once per process.
+
+    Each Streamlit session parses its uploads on a thread of its own, and glibc gives such threads
+    arenas of their own that keep what they freed; capping them keeps that memory in a few shared
+    arenas that ``malloc_trim`` empties. Closed sessions are freed only when the garbage collector
+    next breaks their reference cycles, which an idle server rarely does on its own: the thread runs
+    it, then trims, so memory falls back after people leave rather than at the next visit.
+    """
+    global _housekeeper
+    if _housekeeper is not None:
+        return
+    trim = _malloc_trim()
+    if trim is not None:
+        try:
+            ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").mallopt(M_ARENA_MAX, arenas)
+        except (OSError, AttributeError):
+            pass
+
+    def loop():
+        while True:
+            time.sleep(every_seconds)
+            release_unused_memory()
+
+    _housekeeper = threading.Thread(target=loop, name="bridge-memory", daemon=True)
+    _housekeeper.start()
