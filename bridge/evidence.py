@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 BOOTSTRAP_SAMPLES = 1000
+R2_MIN_RELATIVE_VARIANCE = 1e-20  # sst below this share of the summed squared targets is rounding, not variance
 
 
 def _balanced_accuracy_gaps(cell_counts: np.ndarray) -> np.ndarray:
@@ -31,7 +32,25 @@ def _r2_many(y: np.ndarray, pred: np.ndarray, samples: np.ndarray) -> np.ndarray
     truth = y[samples]
     sse = ((truth - pred[samples]) ** 2).sum(axis=1)
     sst = ((truth - truth.mean(axis=1, keepdims=True)) ** 2).sum(axis=1)
-    return 1.0 - sse / np.where(sst > 0, sst, np.nan)
+    # A resample of one repeated value leaves only rounding in sst (~1e-32 of the squared values): dividing by it
+    # gives an R^2 of -1e16, not a score. Such resamples have no variance to explain and count as undefined.
+    defined = sst > R2_MIN_RELATIVE_VARIANCE * (truth**2).sum(axis=1)
+    return 1.0 - sse / np.where(defined, sst, np.nan)
+
+
+def _constant(y) -> bool:
+    y = np.asarray(y)
+    if y.dtype.kind in "fiub":
+        y = y.astype(float)
+        y = y[np.isfinite(y)]
+        # Exactly equal values, or a spread that is rounding next to their size: no variance to explain either way.
+        return len(y) == 0 or float(y.max() - y.min()) <= 1e-9 * abs(float(y.mean()))
+    return len(set(y.tolist())) <= 1
+
+
+def constant_parts(y_train, y_test) -> str:
+    """Where the target does not vary: "training", "test", "training and test", or "" when it varies in both."""
+    return " and ".join(part for part, y in (("training", y_train), ("test", y_test)) if _constant(y))
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ import numpy as np
 from bridge import classical, evaluate, seeds
 from bridge.config import CompareConfig
 from bridge.data import Dataset
-from bridge.evidence import paired_gap, paired_p
+from bridge.evidence import constant_parts, paired_gap, paired_p
 from bridge.memory import release_unused_memory
 from bridge.prepare import Prepared, prepare
 from bridge.recommend import Facts, recommend
@@ -224,7 +224,8 @@ def _run_comparison(dataset: Dataset, config: CompareConfig, on_progress: Callab
         sklearn_predict_seconds=models["sklearn"].predict_seconds, pytorch_predict_seconds=models["pytorch"].predict_seconds,
         sklearn_parameters=models["sklearn"].parameters, pytorch_parameters=models["pytorch"].parameters,
         rows=data.rows, features=data.n_features, traits=data.traits, sklearn_curve=sk_curve, seeds=spread,
-        on_gpu=estimator.device_.type == "cuda",
+        on_gpu=estimator.device_.type == "cuda", test_rows=len(data.y_test),
+        constant_target=constant_parts(data.y_train, data.y_test),
     )
     recommendation = recommend(facts).to_dict()
     recommendation["evidence"] = {

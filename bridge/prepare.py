@@ -58,6 +58,8 @@ class Prepared:
 
 def _traits(y: np.ndarray, task: str, categorical: int = 0, columns: int = 0, missing_share: float = 0.0) -> dict:
     traits = {"categorical_share": categorical / columns if columns else 0.0, "missing_share": float(missing_share)}
+    if columns:  # the raw input columns: the share above is of these, not of the encoded features
+        traits["columns"], traits["categorical_columns"] = int(columns), int(categorical)
     if task == "classification":
         _, counts = np.unique(y, return_counts=True)
         traits["imbalance"] = float(counts.max() / counts.min())

@@ -23,8 +23,9 @@ metric = comparison.metric
 sk, pt = comparison.models["sklearn"], comparison.models["pytorch"]
 
 st.header(VERDICTS[rec["verdict"]])
-st.progress(rec["confidence"], text=f"Confidence {rec['confidence']:.0%}: how often this verdict holds on resampled test sets "
-                                    "(and, for a tie, over the seeds)")
+st.progress(rec["confidence"], text=f"Confidence {rec['confidence']:.0%}: {rec.get('confidence_words', '')}")
+if rec.get("confidence_means"):  # what the number is a share of; reports saved before it existed lack it
+    st.caption(rec["confidence_means"])
 if rec.get("next_action"):
     st.success(f"**Next:** {rec['next_action']}")
 
