@@ -34,3 +34,12 @@ def one_line(info) -> str:
     message = str(info.value)
     assert "\n" not in message and message
     return message
+
+
+def single_error_line(err: str) -> str:
+    """The CLI's stderr for bad input, after checking it is one line starting 'error: ' and no traceback."""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("error: ")
+    assert "Traceback" not in err
+    return lines[0]

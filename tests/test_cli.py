@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from files import single_error_line
 
 from bridge import data
 from bridge.cli import EXIT_BAD_INPUT, build_parser, config_from_args, main
@@ -18,14 +19,6 @@ from bridge.cli import EXIT_BAD_INPUT, build_parser, config_from_args, main
 ROOT = Path(__file__).resolve().parent.parent
 FAST = ["--epochs", "3", "--repeats", "1", "--width", "16", "--hidden-layers", "1", "--baseline", "linear", "--quiet"]
 TABLE_BUILTINS = {"iris": 150, "wine": 178, "breast_cancer": 569, "diabetes": 442, "digits": 1797}
-
-
-def _single_error_line(err: str) -> str:
-    lines = err.strip().splitlines()
-    assert len(lines) == 1, lines
-    assert lines[0].startswith("error: ")
-    assert "Traceback" not in err
-    return lines[0]
 
 
 # -- code: datasets ---------------------------------------------------------------------------------
@@ -125,7 +118,7 @@ def test_bad_input_exits_2_with_one_error_line(argv, message, tmp_path, one_clas
     argv = [a.format(tmp=tmp_path, one_class=one_class_csv) for a in argv] + ["--quiet"] * (len(argv) > 1)
     assert main(argv) == EXIT_BAD_INPUT
     captured = capsys.readouterr()
-    assert message in _single_error_line(captured.err)
+    assert message in single_error_line(captured.err)
     assert captured.out == ""
 
 
@@ -152,7 +145,7 @@ def test_error_after_progress_is_still_one_error_line(capsys):
 def test_unwritable_json_path_exits_2(tmp_path, capsys):
     code = main(["compare", "iris", *FAST, "--json", str(tmp_path / "no" / "such" / "dir" / "r.json")])
     assert code == EXIT_BAD_INPUT
-    assert "does not exist" in _single_error_line(capsys.readouterr().err)
+    assert "does not exist" in single_error_line(capsys.readouterr().err)
 
 
 def test_internal_errors_are_one_line_and_exit_1(monkeypatch, capsys):
@@ -162,7 +155,7 @@ def test_internal_errors_are_one_line_and_exit_1(monkeypatch, capsys):
     monkeypatch.delenv("BRIDGE_DEBUG", raising=False)
     monkeypatch.setattr("bridge.experiment.run_comparison", broken)
     assert main(["compare", "iris", "--quiet"]) == 1
-    line = _single_error_line(capsys.readouterr().err)
+    line = single_error_line(capsys.readouterr().err)
     assert "internal error (RuntimeError: boom)" in line and "BRIDGE_DEBUG=1" in line
 
 

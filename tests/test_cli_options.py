@@ -8,19 +8,12 @@ Options that can be judged without data are also refused before the data is read
 from __future__ import annotations
 
 import pytest
+from files import single_error_line
 
 from bridge import atomic, limits
 from bridge.cli import EXIT_BAD_INPUT, build_parser, config_from_args, main
 from bridge.config import CompareConfig, MLPConfig, TrainConfig
 from bridge.errors import BridgeError
-
-
-def _single_error_line(err: str) -> str:
-    lines = err.strip().splitlines()
-    assert len(lines) == 1, lines
-    assert lines[0].startswith("error: ")
-    assert "Traceback" not in err
-    return lines[0]
 
 
 @pytest.fixture
@@ -107,7 +100,7 @@ def test_bad_option_exits_2_before_reading_or_training(argv, message, tmp_path, 
     argv = ["compare", str(tmp_path / "data.csv"), *(a.format(tmp=tmp_path) for a in argv), "--quiet"]
     assert main(argv) == EXIT_BAD_INPUT
     captured = capsys.readouterr()
-    assert message in _single_error_line(captured.err)
+    assert message in single_error_line(captured.err)
     assert captured.out == ""
     assert no_training == []  # refused before the data was read
     assert not list(tmp_path.glob(".*partial*")) and not list(tmp_path.glob("*/.*partial*"))  # no temporary left behind
@@ -124,7 +117,7 @@ DATA_BOUNDS = {  # bounds that depend on the data: checked right after loading i
 @pytest.mark.parametrize(("argv", "message"), list(DATA_BOUNDS.values()), ids=list(DATA_BOUNDS))
 def test_data_dependent_bounds_exit_2_before_training(argv, message, no_training, capsys):
     assert main(["compare", *argv, "--quiet"]) == EXIT_BAD_INPUT
-    assert message in _single_error_line(capsys.readouterr().err)
+    assert message in single_error_line(capsys.readouterr().err)
     assert len(no_training) == 1
 
 
