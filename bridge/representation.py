@@ -161,5 +161,6 @@ def feature_maps(comparison: Comparison, index: int = 0) -> tuple[np.ndarray, np
     model.eval()
     with torch.inference_mode():
         device = next(model.parameters()).device
-        maps = nn.Sequential(*first_block)(torch.as_tensor(image[None], device=device))[0].float().cpu().numpy()
+        # torch.tensor copies: the image may be memory-mapped, read-only, from the run store
+        maps = nn.Sequential(*first_block)(torch.tensor(image[None], device=device))[0].float().cpu().numpy()
     return image, _unit_scale(maps, (1, 2))

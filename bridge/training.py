@@ -103,7 +103,10 @@ class NeuralEstimator:
 
     # -- data to tensors ------------------------------------------------------
     def _inputs(self, X) -> torch.Tensor:
-        return torch.as_tensor(np.asarray(X, dtype=np.float32), device=self.device_)
+        array = np.asarray(X, dtype=np.float32)
+        if not array.flags.writeable:  # a result memory-mapped from the run store: torch wants memory it may own
+            array = array.copy()
+        return torch.as_tensor(array, device=self.device_)
 
     def _targets(self, y) -> torch.Tensor:
         if self.task == "classification":
