@@ -105,13 +105,24 @@ class Comparison:
         }
 
 
+PREDICT_REPEATS = 3  # predict time is the best of this many passes over the test rows...
+PREDICT_REPEAT_BUDGET = 1.0  # ...while the passes so far took less than this many seconds in all
+PREDICT_DISAGREE = 2.0  # slowest / fastest pass above this: the timing gets a caveat in the notes
+
+
 def _test_result(name: str, model, fit_seconds: float, parameters: int, data: Prepared, X_test) -> ModelResult:
-    start = time.perf_counter()
-    pred, proba = classical.predict_with_proba(model, X_test, data.classes or None)
-    seconds = time.perf_counter() - start
+    """Test-split predictions and metrics; predict time as the best of a few passes, since one pass on a busy machine can be any length."""
+    timings = []
+    while not timings or (len(timings) < PREDICT_REPEATS and sum(timings) < PREDICT_REPEAT_BUDGET):
+        start = time.perf_counter()
+        pred, proba = classical.predict_with_proba(model, X_test, data.classes or None)
+        timings.append(time.perf_counter() - start)
+    if len(timings) > 1 and max(timings) > PREDICT_DISAGREE * max(min(timings), 1e-4):
+        data.notes.append(f"{name}: prediction took {min(timings) * 1000:.1f} to {max(timings) * 1000:.1f} ms over {len(timings)} passes "
+                          "(a busy machine?); the fastest is reported")
     metrics = evaluate.task_metrics(data.task, data.y_test, pred, proba, data.classes or None)
     confidence = proba.max(axis=1) if proba is not None else None
-    return ModelResult(name, metrics, fit_seconds, seconds, parameters, np.asarray(pred), confidence, model)
+    return ModelResult(name, metrics, fit_seconds, min(timings), parameters, np.asarray(pred), confidence, model)
 
 
 WARNING_NOTES = 8  # distinct library warnings kept as notes of one run; any more are counted in one line
