@@ -175,7 +175,8 @@ def to_html(comparison: Comparison) -> str:
              f"Split: train {s['train']} / validation {s['val']} / test {s['test']} rows, the same rows for both sides. "
              f"PyTorch {_e(t['network'].upper())} on {_e(t['device'])}: {t['epochs_run']} epochs, best at epoch {t['best_epoch']}.</p>",
              f'<h2>Recommendation</h2><p class="verdict">{_e(VERDICTS.get(rec["verdict"], rec["verdict"]))}</p>',
-             f'<p>Confidence {rec["confidence"]:.0%}.</p>',
+             f'<p>Confidence {rec["confidence"]:.0%}{": " + _e(rec["confidence_words"]) if rec.get("confidence_words") else ""}. '
+             f'{_e(rec.get("confidence_means", ""))}</p>',
              "<ul>" + "".join(f"<li>{_e(r)}</li>" for r in rec["reasons"]) + "</ul>"]
     if rec.get("next_action"):
         parts.append(f"<p><b>Next:</b> {_e(rec['next_action'])}</p>")

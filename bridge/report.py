@@ -70,7 +70,10 @@ def summary(comparison: Comparison) -> str:
         lines.append("Notes")
         lines += [f"  - {note}" for note in comparison.notes]
     lines += ["", "Test split", side_by_side(comparison), ""]
-    lines.append(f"Recommendation: {rec['verdict']} (confidence {rec['confidence']:.2f})")
+    words = f", {rec['confidence_words']}" if rec.get("confidence_words") else ""
+    lines.append(f"Recommendation: {rec['verdict']} (confidence {rec['confidence']:.2f}{words})")
+    if rec.get("confidence_means"):
+        lines.append(f"  ({rec['confidence_means']})")
     lines += [f"  - {reason}" for reason in rec["reasons"]]
     if rec.get("would_change"):
         lines.append("What would change the answer")

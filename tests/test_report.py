@@ -48,7 +48,8 @@ def test_summary_names_the_three_models_and_the_verdict(comparison):
     for result in comparison.models.values():
         assert result.name in text
     rec = comparison.recommendation
-    assert f"Recommendation: {rec['verdict']} (confidence {rec['confidence']:.2f})" in text
+    assert f"Recommendation: {rec['verdict']} (confidence {rec['confidence']:.2f}, {rec['confidence_words']})" in text
+    assert f"  ({rec['confidence_means']})" in text
     assert all(f"  - {reason}" in text for reason in rec["reasons"])
     s = comparison.split
     assert f"train {s['train']} / validation {s['val']} / test {s['test']} rows" in text
@@ -70,3 +71,12 @@ def test_side_by_side_table(comparison):
     parameters = next(line for line in lines if line.startswith("parameters"))
     assert parameters.split()[1:] == [f"{comparison.models[k].parameters:,}" for k in ("dummy", "sklearn", "pytorch")]
     assert len({len(line.rstrip()) for line in lines[:2]}) == 1  # header and rule are aligned
+
+
+def test_the_html_report_says_what_the_confidence_means(comparison):
+    import html
+
+    from bridge.html_report import to_html
+
+    rec, page = comparison.recommendation, to_html(comparison)
+    assert f"<p>Confidence {rec['confidence']:.0%}: {html.escape(rec['confidence_words'])}. {html.escape(rec['confidence_means'])}</p>" in page
