@@ -144,7 +144,10 @@ def run_history(source: str) -> None:
     left, right = st.columns(2)
     left.markdown(f"**Settings that differ** (#{numbers[before.token]} -> #{numbers[after.token]})")
     diff = history.settings_diff(before.config, after.config)
-    left.dataframe(diff, hide_index=True, width="stretch") if diff else left.caption("Same settings.")
+    if diff:
+        left.dataframe(diff, hide_index=True, width="stretch")
+    else:
+        left.caption("Same settings.")
     right.markdown("**Scores**")
     right.dataframe(history.score_changes(before, after), hide_index=True, width="stretch", column_config={
         k: st.column_config.NumberColumn(format="%+.3f" if k == "change" else "%.3f") for k in ("before", "after", "change")})

@@ -269,6 +269,7 @@ def test_history_shows_every_run_and_what_changed_between_two():
     assert list(scores["measure"])[:2] == ["scikit-learn balanced_accuracy", "PyTorch balanced_accuracy"]
     frames = [pa.ipc.open_stream(d.data.data).read_pandas() for c in at.get("vega_lite_chart") for d in c.proto.datasets]
     assert any(set(f.get("run", [])) == {"#1", "#2"} for f in frames)  # both runs' loss curves on one chart
+    assert not at.get("help")  # nothing printed by Streamlit's magic (a bare expression once put a docstring here)
 
 
 def test_picking_a_builtin_dataset():
