@@ -244,8 +244,14 @@ def recommend(f: Facts) -> Recommendation:
                        f"lead {-gap.high:+.3f} to {-gap.low:+.3f}, {test}), beyond the noise.")
     else:
         verdict = "tie"
-        why = (f"inside the {NEGLIGIBLE} zone of negligible difference" if abs(gap.gap) <= NEGLIGIBLE else
-               f"{'PyTorch' if gap.gap > 0 else 'scikit-learn'} is ahead on this split, but not beyond the noise")
+        ahead = "PyTorch" if gap.gap > 0 else "scikit-learn"
+        if abs(gap.gap) <= NEGLIGIBLE:
+            why = f"inside the {NEGLIGIBLE} zone of negligible difference"
+        elif gap.low > 0 or gap.high < 0:  # the interval clears zero, the paired test does not: say both, not "noise" alone
+            why = (f"{ahead} is ahead on this split and the bootstrap interval excludes zero, but {f.test_name} does not find "
+                   f"the difference significant (p >= {ALPHA}): the two checks disagree, and a winner needs both")
+        else:
+            why = f"{ahead} is ahead on this split, but not beyond the noise"
         reasons.append(f"[tie] PyTorch minus scikit-learn is {gap.gap:+.3f} {f.metric} (95% interval {gap.low:+.3f} to "
                        f"{gap.high:+.3f}, {test}): {why}, so it counts as a tie.")
     if small:

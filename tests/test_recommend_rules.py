@@ -255,3 +255,10 @@ def test_constant_targets_are_found_and_r2_does_not_blow_up_on_them():
     assert constant_parts(varied, 1e6 + varied) == ""  # a large offset is not a lack of variance
     estimate_ = paired_gap("regression", flat, flat + 0.01, flat - 0.02)
     assert len(estimate_.draws) == 0 or np.all(np.abs(estimate_.draws) < 1e6)
+
+
+def test_a_tie_whose_interval_clears_zero_says_the_two_checks_disagree():
+    rec = recommend(facts(gap=-0.03, half=0.02, p=0.125))  # interval -0.05 to -0.01: clear of zero; McNemar is not
+    [tie] = [r for r in rec.reasons if r.startswith("[tie]")]
+    assert "the bootstrap interval excludes zero, but McNemar does not find the difference significant" in tie
+    assert "not beyond the noise" not in tie and rec.verdict == "sklearn"
