@@ -177,8 +177,11 @@ def restore_from_link() -> None:
     st.session_state[CURRENT] = token
 
 
-def status_line(run: Run, now: float | None = None) -> str:
-    """Where a run is, with a clock: the queue place, the stage and its seconds, or the epoch and the time left."""
+def status_line(run: Run, now: float | None = None, epochs: list[dict] | None = None) -> str:
+    """Where a run is, with a clock: the queue place, the stage and its seconds, or the epoch and the time left.
+
+    ``epochs``: the run's epoch log when the caller has already read it (the Train panel draws it too).
+    """
     now = time.time() if now is None else now
     if run.state == QUEUED:
         place = store().queue_place(run)
@@ -186,7 +189,7 @@ def status_line(run: Run, now: float | None = None) -> str:
                f"waiting {now - run.created:.0f} s"
     elapsed = now - (run.stage_started or now)
     if run.stage == "pytorch" and run.message.startswith("PyTorch epoch"):
-        epochs = store().epochs(run.id)
+        epochs = store().epochs(run.id) if epochs is None else epochs
         if epochs:
             last = epochs[-1]
             left = last["seconds"] / last["epoch"] * (last["epochs"] - last["epoch"])

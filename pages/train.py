@@ -93,8 +93,8 @@ def live_panel() -> None:
         st.rerun(scope="app")
     for run in jobs_ui.waiting_runs():
         with st.container(border=True):
-            st.progress(min(run.fraction, 1.0), text=f"{plain(run.dataset_name)}: {plain(jobs_ui.status_line(run))}")
             epochs = jobs_ui.store().epochs(run.id)
+            st.progress(min(run.fraction, 1.0), text=f"{plain(run.dataset_name)}: {plain(jobs_ui.status_line(run, epochs=epochs))}")
             if epochs:
                 frame = history.loss_frame({"this run": epochs})
                 st.altair_chart(charts.loss_chart(frame, epochs[-1]["best_epoch"]), width="stretch")

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import joblib
 
+from bridge.atomic import atomic_file
 from bridge.config import CompareConfig
 from bridge.jobs.schema import (  # noqa: F401  (the states are part of this module's interface)
     ACTIVE,
@@ -49,13 +50,9 @@ from bridge.jobs.schema import (  # noqa: F401  (the states are part of this mod
 
 
 def _atomic_dump(value, path: Path) -> int:
-    """joblib.dump to a temporary name in the same folder, then rename: readers see all of it or nothing."""
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    try:
-        joblib.dump(value, temporary)
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
+    """joblib.dump through bridge.atomic: readers see all of the file or none of it (arrays still memory-map on load)."""
+    with atomic_file(path) as handle:
+        joblib.dump(value, handle)
     return path.stat().st_size
 
 
@@ -73,6 +70,7 @@ class RunStore:
         (self.home / "runs").mkdir(parents=True, exist_ok=True)
         (self.home / "datasets").mkdir(exist_ok=True)
         with self._db() as db:
+            db.execute("PRAGMA journal_mode=WAL")  # readers (the pages' polling) never wait on a writer (a training process)
             db.executescript(SCHEMA)
 
     @contextmanager
@@ -80,8 +78,7 @@ class RunStore:
         """A connection for one unit of work: committed on success, rolled back on error, always closed."""
         with closing(sqlite3.connect(self.home / "runs.sqlite3", timeout=30)) as db:
             db.row_factory = sqlite3.Row
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA foreign_keys=ON")
+            db.execute("PRAGMA foreign_keys=ON")  # per connection; WAL mode is a property of the file, set once in __init__
             with db:
                 yield db
 
