@@ -70,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     compare = commands.add_parser("compare", help="compare scikit-learn and PyTorch on DATA")
     compare.add_argument("data", metavar="DATA", help="a CSV, an image folder or .zip of one, or a built-in dataset name")
     add = compare.add_argument
-    add("--target", help="target column (default: the last column)")
+    add("--target", help="target column (default: guessed from the column names and contents; the first output line says which and why)")
     add("--task", choices=TASKS, default="auto", help="default: detected from the target")
     add("--baseline", choices=BASELINE_CHOICES, default="auto", help="scikit-learn model (auto: best on validation)")
     add("--hidden-layers", type=_int_in(0, limits.MAX_HIDDEN_LAYERS), default=MLPConfig.hidden_layers, help="MLP hidden layers")
@@ -194,6 +194,7 @@ def cmd_compare(args: argparse.Namespace) -> None:
     from bridge.data import load_dataset
     from bridge.experiment import run_comparison
     from bridge.report import summary, write_json
+    from bridge.target_guess import target_line
 
     config = config_from_args(args)
     config.validate()  # the parser checked each option; this checks them together (seed + repeats)
@@ -201,6 +202,7 @@ def cmd_compare(args: argparse.Namespace) -> None:
     check_device(config.train.device)
     dataset = load_dataset(args.data, image_size=args.image_size, max_rows=args.max_rows)
     check_against_data(dataset, config)
+    print(target_line(dataset, args.target))  # first, so a guessed target never trains without a word
 
     def progress(step):
         if args.quiet:

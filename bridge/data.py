@@ -17,6 +17,7 @@ from sklearn import datasets as skdata
 from bridge.csv_reader import parse_csv
 from bridge.errors import BridgeError
 from bridge.memory import release_unused_memory
+from bridge.target_guess import TargetGuess, suggest_target
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
@@ -31,6 +32,7 @@ class Dataset:
     images: object | None = None  # bridge.images.ImageData for kind == "images"
     default_target: str | None = None
     notes: list[str] = field(default_factory=list)
+    target_guess: TargetGuess | None = None  # for a CSV: why default_target was chosen, and whether to ask first (None: fixed)
     description: str = ""
 
     @property
@@ -153,13 +155,14 @@ def _is_zip(source: str | os.PathLike | bytes) -> bool:
 
 
 def load_csv(source: str | os.PathLike | bytes, name: str | None = None, max_rows: int | None = None) -> Dataset:
-    """A CSV from a path or from uploaded bytes; the default target is the last column.
+    """A CSV from a path or from uploaded bytes; the default target is guessed from names and content (bridge.target_guess).
 
     At most ``max_rows`` rows are kept (default ``bridge.limits.MAX_ROWS``); a longer file is sampled, with a note.
     """
     frame, file_name, notes = parse_csv(source, max_rows=max_rows, label=name)
     release_unused_memory()  # the chunks the reader parsed are garbage now; keep only the table
-    return Dataset(name=name or file_name, kind="table", frame=frame, default_target=str(frame.columns[-1]), notes=notes)
+    guess = suggest_target(frame)
+    return Dataset(name=name or file_name, kind="table", frame=frame, default_target=guess.column, notes=notes, target_guess=guess)
 
 
 def load_dataset(source: str | os.PathLike | bytes, name: str | None = None, image_size: int | None = None,

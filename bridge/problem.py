@@ -41,6 +41,7 @@ class TableProblem:
 
 
 def resolve_target(frame: pd.DataFrame, target: str | None, default: str | None) -> str:
+    """The column asked for, else the dataset's default (a loaded CSV's guess, see bridge.target_guess), else the last column."""
     target = target or default or str(frame.columns[-1])
     if target in frame.columns:
         return target

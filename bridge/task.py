@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 MAX_CLASSES = 30  # an integer target with more distinct values is a quantity, not a label
-_ID_NAME = re.compile(r"(^id$|_id$|^id_|\bid\b|uuid|guid|^index$|^unnamed: ?\d+$|^row ?(id|num|number)$)", re.I)
+ID_NAME = re.compile(r"(^id$|_id$|^id_|\bid\b|uuid|guid|^index$|^unnamed: ?\d+$|^row ?(id|num|number)$)", re.I)
 _DATE = re.compile(r"^(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})([ T]\d{1,2}:\d{2}(:\d{2})?)?")
 _BOOL_WORDS = {"true", "false", "yes", "no", "y", "n", "t", "f"}
 TRUE_WORDS = {"true", "yes", "y", "t"}
@@ -88,7 +88,7 @@ def _why_left_out(name: str, series: pd.Series) -> str | None:
     if distinct <= 1:
         return "it has a single value"
     unique_share = distinct / len(present)
-    if _ID_NAME.search(name) and unique_share >= 0.9:
+    if ID_NAME.search(name) and unique_share >= 0.9:
         return "it looks like an ID (its name and unique values)"
     if pd.api.types.is_integer_dtype(series) and distinct == len(present) and len(present) >= 20:
         ordered = np.sort(present.to_numpy())
@@ -135,7 +135,7 @@ def target_looks_like_id(y: pd.Series) -> bool:
     present = y.dropna()
     if len(present) < 20 or present.nunique() < 0.9 * len(present):
         return False
-    if is_text(present) or _ID_NAME.search(str(y.name)):
+    if is_text(present) or ID_NAME.search(str(y.name)):
         return True
     if pd.api.types.is_integer_dtype(present) and present.nunique() == len(present):
         return bool(np.all(np.diff(np.sort(present.to_numpy())) == 1))

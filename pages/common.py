@@ -21,6 +21,7 @@ from pages import jobs_ui
 DATASET = "bridge.dataset"  # the Dataset in use
 SOURCE = "bridge.source"  # a key naming where it came from: "builtin:iris" or "upload:<sha256>"
 TARGET, TASK = "bridge.target", "bridge.task"  # the Data page's choices
+TARGET_CONFIRMED = "bridge.target_confirmed"  # the SOURCEs whose weak target guess the user confirmed on Data (a set)
 CELL = "bridge.cell"  # (side, true, predicted) picked on a confusion matrix
 SETTINGS = "bridge.settings"  # the CompareConfig last submitted on Train: its form starts from it, so a return visit keeps them
 
@@ -53,6 +54,22 @@ def set_dataset(dataset: Dataset, source: str) -> None:
         st.session_state.pop(CELL, None)
     st.session_state[DATASET] = dataset
     st.session_state[SOURCE] = source
+
+
+def target_unconfirmed(dataset: Dataset) -> bool:
+    """True while the target in use is a weak guess nobody confirmed: Run waits for a choice on the Data page.
+
+    Picking a column in the Data page's selectbox or pressing its "Use this target" confirms it; a target other
+    than the guess was chosen by someone already. Confirmations are kept per dataset, so switching back keeps them.
+    """
+    guess = dataset.target_guess if dataset.kind == "table" else None
+    if guess is None or not guess.weak or (st.session_state.get(TARGET) or guess.column) != guess.column:
+        return False
+    return st.session_state.get(SOURCE) not in st.session_state.get(TARGET_CONFIRMED, set())
+
+
+def confirm_target() -> None:
+    st.session_state.setdefault(TARGET_CONFIRMED, set()).add(st.session_state.get(SOURCE))
 
 
 def ensure_default_dataset() -> None:

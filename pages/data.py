@@ -13,7 +13,20 @@ from bridge.data import BUILTINS, load_dataset
 from bridge.errors import BridgeError
 from bridge.memory import release_unused_memory
 from pages import jobs_ui
-from pages.common import PAGES, SOURCE, TARGET, TASK, builtin_label, cached_builtin, need_dataset, plain, set_dataset, upload_key
+from pages.common import (
+    PAGES,
+    SOURCE,
+    TARGET,
+    TASK,
+    builtin_label,
+    cached_builtin,
+    confirm_target,
+    need_dataset,
+    plain,
+    set_dataset,
+    target_unconfirmed,
+    upload_key,
+)
 
 THUMBNAILS_PER_CLASS = 8
 UPLOAD_GEN = "bridge.upload_gen"  # bumped after each upload, so the uploader starts empty and its bytes leave session state
@@ -127,8 +140,12 @@ st.dataframe(frame.head(20), width="stretch")
 
 left, right = st.columns(2)
 columns = list(frame.columns)
-target = left.selectbox("Target column (what to predict)", columns,
+guess = dataset.target_guess  # a CSV's guessed target and why; None for a built-in's fixed one
+# Picking any column counts as an answer to "which column is the question?", even the guess itself
+target = left.selectbox("Target column (what to predict)", columns, on_change=confirm_target,
                         index=columns.index(st.session_state.get(TARGET) or dataset.default_target))
+why = left.empty()  # why this target: filled below, once the target in use is settled
+ask = st.container()
 task_choice = right.radio("Task", ["auto", "classification", "regression"], horizontal=True,
                           index=["auto", "classification", "regression"].index(st.session_state.get(TASK, "auto")),
                           help="auto: classification for labels and few whole numbers, regression otherwise")
@@ -140,6 +157,12 @@ else:
     st.session_state[TARGET], st.session_state[TASK] = target, task_choice
     right.markdown(f"Detected task: **{task}**" if task_choice == "auto" else f"Task: **{task}** (your choice)")
     st.altair_chart(charts.balance_chart(balance), width="stretch")
+if guess is not None and target_unconfirmed(dataset):
+    ask.warning(f"Which column should Bridge predict? {plain(guess.reason)} Pick another column above, or use this one; "
+                "Run on the Train page waits until you do.", icon=":material/help:")
+    ask.button("Use this target", on_click=confirm_target, key="bridge.confirm_target")
+elif guess is not None:
+    why.caption(plain(guess.reason) if st.session_state[TARGET] == guess.column else f"Your choice; Bridge guessed '{plain(guess.column)}'.")
 
 st.markdown("**Columns and the role Bridge gives each**")
 st.dataframe(views.column_summary(dataset, st.session_state[TARGET]), width="stretch", hide_index=True)

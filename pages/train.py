@@ -15,7 +15,7 @@ from bridge.config import CNNConfig, CompareConfig, MLPConfig, TrainConfig
 from bridge.errors import BridgeError
 from bridge.jobs import DONE
 from pages import jobs_ui
-from pages.common import PAGES, SETTINGS, SOURCE, TARGET, TASK, delta_color, need_dataset, plain, verdict_label
+from pages.common import PAGES, SETTINGS, SOURCE, TARGET, TASK, delta_color, need_dataset, plain, target_unconfirmed, verdict_label
 
 LEARNING_RATES = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2]
 BATCH_SIZES = [16, 32, 64, 128, 256, 512]
@@ -164,8 +164,13 @@ images = dataset.kind == "images"
 st.caption(f"Dataset **{plain(dataset.name)}**, target **{plain(st.session_state.get(TARGET) or dataset.default_target)}**. "
            "Change them on the Data page.")
 config = settings_ui(images)
-if st.button("Run", type="primary", help="Queues a run of both sides with these settings; moving a control alone trains nothing"):
+waiting_for_target = target_unconfirmed(dataset)  # a weak guess at the target trains nothing until the user answers on Data
+if st.button("Run", type="primary", help="Queues a run of both sides with these settings; moving a control alone trains nothing",
+             disabled=waiting_for_target):
     run_clicked(config, images)
+if waiting_for_target:
+    st.warning(f"Run waits for the target: Bridge only guessed '{plain(dataset.target_guess.column)}'; confirm it or pick another on the Data page.")
+    st.page_link(PAGES["data"], label="Go to Data", icon=":material/arrow_forward:")
 if SUBMIT_NOTICE in st.session_state:  # what Run did, shown once, right under the button
     kind, message = st.session_state.pop(SUBMIT_NOTICE)
     getattr(st, kind)(message)
