@@ -13,6 +13,7 @@ import altair as alt
 import pandas as pd
 
 SPLIT_COLORS = alt.Scale(domain=["train", "validation", "test"], range=["#4c78a8", "#f58518", "#54a24b"])
+SIDE_COLORS = alt.Scale(domain=["scikit-learn", "PyTorch"], range=["#4c78a8", "#e45756"])
 CURVE_COLORS = alt.Scale(domain=["train", "validation"], range=["#4c78a8", "#f58518"])  # curves have no test line to list
 CELL_SELECTION = "cell"  # the name the Compare and Errors pages read a clicked confusion cell from
 
@@ -33,13 +34,19 @@ def loss_chart(long: pd.DataFrame, best_epoch: int | None = None) -> alt.Chart:
 
 
 def size_chart(long: pd.DataFrame, metric: str) -> alt.Chart:
-    """The baseline's score as the training set grows: a flat validation line means more rows won't help it."""
-    return alt.Chart(long).mark_line(point=True).encode(
-        x=alt.X("train_size:Q", title="training rows"),
-        y=alt.Y("score:Q", title=metric, scale=alt.Scale(zero=False)),
-        color=alt.Color("split:N", scale=CURVE_COLORS, title=None),
-        tooltip=["train_size", "split", alt.Tooltip("score:Q", format=".3f")],
-    ).properties(title=f"scikit-learn: {metric} by training size", height=260)
+    """Both sides' validation score as the training set grows, with the spread over seeds as a band where measured.
+
+    Lines still climbing at the right say more rows would help; lines closing in say the answer may change with more data.
+    """
+    base = alt.Chart(long).encode(x=alt.X("train_size:Q", title="training rows"),
+                                  color=alt.Color("side:N", scale=SIDE_COLORS, title=None))
+    band = base.mark_area(opacity=0.2).encode(y=alt.Y("low:Q", title=f"validation {metric}", scale=alt.Scale(zero=False)), y2="high:Q")
+    lines = base.mark_line(point=True).encode(
+        y=alt.Y("score:Q", title=f"validation {metric}", scale=alt.Scale(zero=False)),
+        tooltip=["train_size", "side", alt.Tooltip("score:Q", format=".3f"), alt.Tooltip("low:Q", format=".3f", title="mean - sd"),
+                 alt.Tooltip("high:Q", format=".3f", title="mean + sd")],
+    )
+    return (band + lines).properties(title=f"Both sides: validation {metric} by training size", height=260)
 
 
 def confusion_chart(long: pd.DataFrame, title: str) -> alt.Chart:

@@ -15,8 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
+from sklearn.base import clone
 
-from bridge import classical, evaluate, seeds
+from bridge import classical, evaluate, seeds, size_curves
 from bridge.config import CompareConfig
 from bridge.data import Dataset
 from bridge.evidence import constant_parts, paired_gap, paired_p
@@ -162,6 +163,30 @@ class WarningTally:
         return notes
 
 
+def _size_curves(data: Prepared, config: CompareConfig, kind: str, baseline, network_fit: NeuralEstimator, network: str,
+                 report: Callable[[Progress], object]) -> tuple[list[dict], list[dict]]:
+    """Both sides refitted on the same growing subsets of the training rows (``bridge.size_curves``)."""
+    def refit_baseline(rows, seed):
+        model = clone(baseline)
+        if "random_state" in model.get_params(deep=False):
+            model.set_params(random_state=seed)
+        return model.fit(data.X_train_flat[rows], data.y_train[rows])
+
+    def make_network(seed):
+        return NeuralEstimator(data.task, network, config.mlp, config.cnn, size_curves.early_stopping(config.train), seed)
+
+    def on_fit(side, size, i, n):
+        name = "scikit-learn" if side == "sklearn" else "PyTorch"
+        per_size = f" ({len(seeds_used)} seeds)" if len(seeds_used) > 1 else ""
+        report(Progress("curves", 0.8 + 0.15 * i / n, f"Learning curves: refitting {name} on {size:,} rows{per_size}"))
+
+    largest = min(len(data.y_train), classical.LEARNING_CURVE_MAX_ROWS)
+    seeds_used = size_curves.curve_seeds(config.seed, config.repeats, kind, data.rows, data.n_features)
+    sk_curve, pt_curve, notes = size_curves.both_sides(data, refit_baseline, make_network, baseline, network_fit, largest, seeds_used, on_fit)
+    data.notes.extend(notes)
+    return sk_curve, pt_curve
+
+
 def run_comparison(dataset: Dataset, config: CompareConfig = CompareConfig(),
                    on_progress: Callable[[Progress], object] | None = None) -> Comparison:
     """Run both sides on the same split of ``dataset`` and weigh the results.
@@ -192,8 +217,6 @@ def _run_comparison(dataset: Dataset, config: CompareConfig, on_progress: Callab
 
     chosen = classical.choose_baseline(task, config.baseline, data.X_train_flat, data.y_train, data.X_val_flat, data.y_val, seed, on_model)
     release_unused_memory()
-    report(Progress("sklearn", 0.2, "Scoring the baseline by training size"))
-    sk_curve = classical.learning_curve(chosen.model, task, data.X_train_flat, data.y_train, data.X_val_flat, data.y_val, seed)
     curve_note = classical.learning_curve_note(len(data.y_train))
     data.notes.extend(chosen.notes + ([curve_note] if curve_note else []))
 
@@ -201,13 +224,14 @@ def _run_comparison(dataset: Dataset, config: CompareConfig, on_progress: Callab
     estimator = NeuralEstimator(task, network, config.mlp, config.cnn, config.train, seed)
 
     def on_epoch(log: EpochLog):
-        fraction = 0.3 + 0.65 * log.epoch / log.epochs
+        fraction = 0.25 + 0.55 * log.epoch / log.epochs
         return report(Progress("pytorch", fraction, f"PyTorch epoch {log.epoch}/{log.epochs}", log))
 
-    report(Progress("pytorch", 0.3, "Training the PyTorch network"))
+    report(Progress("pytorch", 0.25, "Training the PyTorch network"))
     start = time.perf_counter()
     estimator.fit(data.X_train, data.y_train, data.X_val, data.y_val, on_epoch=on_epoch, classes=data.classes)
     pt_seconds = time.perf_counter() - start
+    sk_curve, pt_curve = _size_curves(data, config, dataset.kind, chosen.model, estimator, network, report)
 
     report(Progress("evaluate", 0.96, "Scoring both sides on the test split"))
     models = {
@@ -234,7 +258,7 @@ def _run_comparison(dataset: Dataset, config: CompareConfig, on_progress: Callab
         sklearn_fit_seconds=chosen.fit_seconds, pytorch_fit_seconds=pt_seconds,
         sklearn_predict_seconds=models["sklearn"].predict_seconds, pytorch_predict_seconds=models["pytorch"].predict_seconds,
         sklearn_parameters=models["sklearn"].parameters, pytorch_parameters=models["pytorch"].parameters,
-        rows=data.rows, features=data.n_features, traits=data.traits, sklearn_curve=sk_curve, seeds=spread,
+        rows=data.rows, features=data.n_features, traits=data.traits, sklearn_curve=sk_curve, pytorch_curve=pt_curve, seeds=spread,
         on_gpu=estimator.device_.type == "cuda", test_rows=len(data.y_test),
         constant_target=constant_parts(data.y_train, data.y_test),
     )
@@ -258,7 +282,8 @@ def _run_comparison(dataset: Dataset, config: CompareConfig, on_progress: Callab
         models=models,
         curves={"pytorch": [{"epoch": h.epoch, "train_loss": h.train_loss, "val_loss": h.val_loss, "val_score": h.val_score}
                             for h in estimator.history_],
-                "sklearn": sk_curve},
+                "sklearn": sk_curve, "pytorch_by_size": pt_curve,
+                "crossing": size_curves.crossing(sk_curve, pt_curve)},
         errors=[],
         recommendation=recommendation,
         per_class=per_class,

@@ -187,9 +187,9 @@ def to_html(comparison: Comparison) -> str:
               "<div>" + line_chart("PyTorch: loss per epoch", "epoch", "loss",
                                    {"train": [(p["epoch"], p["train_loss"]) for p in c.curves["pytorch"]],
                                     "validation": [(p["epoch"], p["val_loss"]) for p in c.curves["pytorch"]]}, t["best_epoch"]) + "</div>",
-              "<div>" + line_chart(f"scikit-learn: {metric} by training size", "training rows", metric,
-                                   {"train": [(p["train_size"], p["train_score"]) for p in c.curves["sklearn"]],
-                                    "validation": [(p["train_size"], p["val_score"]) for p in c.curves["sklearn"]]}) + "</div></div>"]
+              "<div>" + line_chart(f"Both sides: validation {metric} by training size", "training rows", metric,
+                                   {label: [(p["train_size"], p["val_score"]) for p in c.curves.get(key) or []]
+                                    for key, label in (("sklearn", "scikit-learn"), ("pytorch_by_size", "PyTorch"))}) + "</div></div>"]
     if c.confusion:
         labels = c.confusion["labels"]
         parts.append('<h2>Confusion matrices</h2><p>Rows: the true class; columns: the prediction.</p><div class="row">')

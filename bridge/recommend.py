@@ -64,7 +64,8 @@ class Facts:
     rows: int = 0
     features: int = 0  # after encoding (one-hot columns, date parts, missing flags); pixels for images
     traits: dict = field(default_factory=dict)
-    sklearn_curve: list = field(default_factory=list)
+    sklearn_curve: list = field(default_factory=list)  # validation score by training size (bridge.size_curves)
+    pytorch_curve: list = field(default_factory=list)  # the network's, on the same subsets
     seeds: dict | None = None
     on_gpu: bool = False
     test_rows: int = 0  # rows in the test split; 0 when not known

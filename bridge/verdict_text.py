@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import numpy as np
+from bridge.size_curves import FLAT_SLOPE, crossing, slope
 
 if TYPE_CHECKING:
     from bridge.recommend import Facts
 
 SMALL_TABLE_ROWS = 1_000  # below this a table is small: little for a network to learn a representation from
 LARGE_TABLE_ROWS = 100_000
-FLAT_SLOPE = 0.01  # score change per doubling of training rows within which a learning curve counts as flat
 GPU_WORTH_SECONDS = 60.0  # CPU training this long is where a GPU's speed-up starts to matter to a user
 # Confidence words, strongest first: the number is a share of resamples (and seeds), so 0.5 is an even split.
 CONFIDENCE_WORDS = ((0.9, "firm"), (0.75, "likely"), (0.6, "a lean"), (0.4, "a toss-up"), (0.0, "weak"))
@@ -113,22 +112,40 @@ def trait_leans(f: Facts, exception: str = "") -> list[str]:
     return leans
 
 
+def _curve_state(change: float, whom: str) -> str:
+    """Words for a score change per doubling: rising, flat or falling (never "flattened" for a falling curve)."""
+    if change > FLAT_SLOPE:
+        return f"rising: more rows would likely help {whom}"
+    if change >= -FLAT_SLOPE:
+        return f"flat (within {FLAT_SLOPE} per doubling): more rows alone will add little"
+    return ("falling: the larger training sets score worse on the validation rows, a sign of noise in those "
+            "rows or of a model that overfits as it grows; more rows alone will not help")
+
+
 def _curve(f: Facts) -> str | None:
-    """The baseline's learning curve, described by its measured slope: rising, flat or falling."""
-    curve = [p for p in f.sklearn_curve if p.get("val_score") is not None]
-    if len(curve) < 2 or curve[-1]["train_size"] <= curve[-2]["train_size"]:
+    """Both sides' learning curves by training size, each described by its measured slope, and where they would meet."""
+    sk = slope(f.sklearn_curve)
+    if sk is None:
         return None
-    doublings = np.log2(curve[-1]["train_size"] / curve[-2]["train_size"])
-    slope = (curve[-1]["val_score"] - curve[-2]["val_score"]) / doublings
-    if slope > FLAT_SLOPE:
-        state = "rising: more rows would likely help it"
-    elif slope >= -FLAT_SLOPE:
-        state = f"flat (within {FLAT_SLOPE} per doubling): more rows alone will add little"
-    else:
-        state = ("falling: the larger training sets score worse on the validation rows, a sign of noise in those "
-                 "rows or of a model that overfits as it grows; more rows alone will not help")
-    return (f"[curve] {f.sklearn_name}'s validation {f.metric} changes {slope:+.3f} per doubling of training rows "
-            f"at the largest sizes ({curve[-2]['train_size']:,} to {curve[-1]['train_size']:,}): {state}.")
+    text = (f"[curve] {f.sklearn_name}'s validation {f.metric} changes {sk[0]:+.3f} per doubling of training rows "
+            f"at the largest sizes ({sk[1]:,} to {sk[2]:,}): {_curve_state(sk[0], 'it')}.")
+    pt = slope(f.pytorch_curve)
+    if pt is None:
+        return text
+    text += (f" PyTorch's, refitted on the same rows, changes {pt[0]:+.3f} per doubling ({pt[1]:,} to {pt[2]:,}): "
+             f"{_curve_state(pt[0], 'it')}.")
+    meet = crossing(f.sklearn_curve, f.pytorch_curve)
+    if meet is None or meet["gap"] == 0:
+        return text
+    leader, trailer = ("PyTorch", "scikit-learn") if meet["gap"] > 0 else ("scikit-learn", "PyTorch")
+    if not meet["converging"]:
+        return text + f" {leader} leads on the validation rows by {abs(meet['gap']):.3f} and the curves are not converging."
+    if meet["beyond_reach"]:
+        return text + (f" The curves converge, but at these slopes {trailer} would catch up only after {meet['doublings']:.1f} "
+                       f"more doublings (about {meet['crossing_rows']:,} rows): too far beyond the measured sizes to say.")
+    return text + (f" If both trends held, {trailer} would catch up with {leader} at about {meet['crossing_rows']:,} training rows "
+                   f"({2 ** meet['doublings']:.1f}x today's {meet['rows']:,}; an extrapolation of {meet['doublings']:.1f} doublings "
+                   f"from the two largest sizes).")
 
 
 def tradeoffs(f: Facts) -> list[dict]:

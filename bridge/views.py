@@ -92,13 +92,22 @@ def loss_curve(comparison: Comparison) -> pd.DataFrame:
 
 
 def size_curve(comparison: Comparison) -> pd.DataFrame:
-    """The scikit-learn baseline's score against training-set size, in long form."""
-    frame = pd.DataFrame(comparison.curves["sklearn"])
-    if frame.empty:
-        return pd.DataFrame(columns=["train_size", "split", "score"])
-    long = frame.melt(id_vars="train_size", value_vars=["train_score", "val_score"], var_name="split", value_name="score")
-    long["split"] = long["split"].map({"train_score": "train", "val_score": "validation"})
-    return long
+    """Both sides' validation score against training-set size, in long form: train_size, side, score, low, high.
+
+    ``low``/``high`` are one standard deviation over seeds where the sizes were refitted with several (else the score).
+    A run stored before the network had a curve by size shows the scikit-learn line alone.
+    """
+    parts = []
+    for key, side in (("sklearn", SIDE_LABELS["sklearn"]), ("pytorch_by_size", SIDE_LABELS["pytorch"])):
+        frame = pd.DataFrame(comparison.curves.get(key) or [])
+        if frame.empty or "val_score" not in frame:
+            continue
+        spread = frame["val_sd"].fillna(0.0) if "val_sd" in frame else 0.0
+        parts.append(pd.DataFrame({"train_size": frame["train_size"], "side": side, "score": frame["val_score"],
+                                   "low": frame["val_score"] - spread, "high": frame["val_score"] + spread}))
+    if not parts:
+        return pd.DataFrame(columns=["train_size", "side", "score", "low", "high"])
+    return pd.concat(parts, ignore_index=True)
 
 
 def confusion_frame(comparison: Comparison, side: str) -> pd.DataFrame:

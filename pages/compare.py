@@ -52,7 +52,9 @@ left, right = st.columns(2)
 left.altair_chart(charts.loss_chart(views.loss_curve(comparison), comparison.training["best_epoch"]), width="stretch")
 left.caption("Validation loss rising while train loss falls is overfitting; the dashed line marks the epoch that was kept.")
 right.altair_chart(charts.size_chart(views.size_curve(comparison), label), width="stretch")
-right.caption("A validation line still climbing at the right says more rows would help the baseline.")
+right.caption("Both sides refitted on the same growing subsets of the training rows (shaded: one standard deviation over "
+              "seeds, where affordable). A line still climbing at the right says more rows would help that side; lines "
+              "closing in say more data could change the answer.")
 
 if comparison.confusion:
     st.subheader("Confusion matrices")

@@ -106,7 +106,7 @@ def test_upload_run_and_read_every_page():
     assert texts(at.subheader) == ["Learning curves", "Confusion matrices", "Cost"]
     charts = [chart.proto.spec for chart in at.get("vega_lite_chart")]
     assert len(charts) == 4  # two learning curves, two confusion matrices
-    assert "PyTorch: loss per epoch" in charts[0] and "scikit-learn: Balanced accuracy by training size" in charts[1]
+    assert "PyTorch: loss per epoch" in charts[0] and "Both sides: validation Balanced accuracy by training size" in charts[1]
 
     go(at, "errors")
     count = next(int(m.value.split()[0]) for m in at.markdown if m.value.endswith(" row(s)"))

@@ -20,7 +20,8 @@ TOP_KEYS = {"dataset", "split", "models", "curves", "errors", "recommendation", 
 DATASET_KEYS = {"name", "kind", "rows", "features", "task", "target", "classes"}
 MODEL_KEYS = {"name", "metrics", "fit_seconds", "predict_seconds", "parameters"}
 PYTORCH_CURVE_KEYS = {"epoch", "train_loss", "val_loss", "val_score"}
-SKLEARN_CURVE_KEYS = {"train_size", "train_score", "val_score"}
+SKLEARN_CURVE_KEYS = {"train_size", "train_score", "val_score", "fits"}  # plus val_sd where a size was fitted over seeds
+BY_SIZE_KEYS = {"train_size", "val_score", "fits"}
 
 
 @pytest.fixture(params=["classification", "regression"])
@@ -38,9 +39,10 @@ def test_report_keys_follow_the_contract(run):
     assert set(report["split"]) == {"train", "val", "test"}
     assert set(report["models"]) == {"dummy", "sklearn", "pytorch"}
     assert all(set(model) == MODEL_KEYS for model in report["models"].values())
-    assert set(report["curves"]) == {"pytorch", "sklearn"}
+    assert set(report["curves"]) == {"pytorch", "sklearn", "pytorch_by_size", "crossing"}
     assert report["curves"]["pytorch"] and all(set(p) == PYTORCH_CURVE_KEYS for p in report["curves"]["pytorch"])
-    assert report["curves"]["sklearn"] and all(set(p) == SKLEARN_CURVE_KEYS for p in report["curves"]["sklearn"])
+    assert report["curves"]["sklearn"] and all(set(p) - {"val_sd"} == SKLEARN_CURVE_KEYS for p in report["curves"]["sklearn"])
+    assert report["curves"]["pytorch_by_size"] and all(set(p) - {"val_sd"} == BY_SIZE_KEYS for p in report["curves"]["pytorch_by_size"])
     assert report["errors"] and all({"row", "true", "sklearn", "pytorch"} <= set(e) for e in report["errors"])
     assert {"choice", "verdict", "confidence", "reasons", "next_action", "evidence"} <= set(report["recommendation"])
 
@@ -134,6 +136,10 @@ def test_curves(run):
     sizes = [p["train_size"] for p in sklearn]
     assert sizes == sorted(sizes) and sizes[-1] == c.split["train"]
     assert pytorch[-1]["train_loss"] < pytorch[0]["train_loss"]
+    # the network's curve by size is refitted on the same subsets as the baseline's, and ends at the run's own fit
+    assert [p["train_size"] for p in c.curves["pytorch_by_size"]] == sizes
+    assert c.curves["pytorch_by_size"][-1]["val_score"] == pytest.approx(pytorch[c.training["best_epoch"] - 1]["val_score"])
+    assert set(c.curves["crossing"]) >= {"rows", "gap", "sklearn_slope", "pytorch_slope", "converging"}
 
 
 def test_baseline_scores(run):

@@ -262,3 +262,22 @@ def test_a_tie_whose_interval_clears_zero_says_the_two_checks_disagree():
     [tie] = [r for r in rec.reasons if r.startswith("[tie]")]
     assert "the bootstrap interval excludes zero, but McNemar does not find the difference significant" in tie
     assert "not beyond the noise" not in tie and rec.verdict == "sklearn"
+
+
+def test_the_curve_reason_quotes_both_slopes_and_where_converging_curves_would_meet():
+    sk = [{"train_size": 500, "val_score": 0.85}, {"train_size": 1000, "val_score": 0.86}]
+    pt = [{"train_size": 500, "val_score": 0.79}, {"train_size": 1000, "val_score": 0.82}]
+    text = reason(recommend(facts(sklearn_curve=sk, pytorch_curve=pt)), "curve")
+    assert "changes +0.010 per doubling of training rows at the largest sizes (500 to 1,000)" in text
+    assert "PyTorch's, refitted on the same rows, changes +0.030 per doubling (500 to 1,000): rising" in text
+    assert "PyTorch would catch up with scikit-learn at about 4,000 training rows (4.0x today's 1,000" in text
+    assert "2.0 doublings" in text
+
+
+def test_the_curve_reason_refuses_to_extrapolate_far_and_says_when_curves_do_not_converge():
+    sk = [{"train_size": 500, "val_score": 0.85}, {"train_size": 1000, "val_score": 0.86}]
+    far = [{"train_size": 500, "val_score": 0.68}, {"train_size": 1000, "val_score": 0.70}]
+    assert "too far beyond the measured sizes to say" in reason(recommend(facts(sklearn_curve=sk, pytorch_curve=far)), "curve")
+    apart = [{"train_size": 500, "val_score": 0.90}, {"train_size": 1000, "val_score": 0.80}]
+    assert "scikit-learn leads on the validation rows by 0.060 and the curves are not converging" in reason(
+        recommend(facts(sklearn_curve=sk, pytorch_curve=apart)), "curve")
