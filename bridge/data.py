@@ -14,12 +14,20 @@ from pathlib import Path
 import pandas as pd
 from sklearn import datasets as skdata
 
+from bridge import limits
 from bridge.csv_reader import parse_csv
 from bridge.errors import BridgeError
 from bridge.memory import release_unused_memory
 from bridge.target_guess import TargetGuess, suggest_target
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+
+def _data_dir() -> Path:
+    """The built-in data files: inside an installed wheel (bridge/builtin_data), else the repository's data/."""
+    installed = Path(__file__).resolve().parent / "builtin_data"
+    return installed if installed.is_dir() else Path(__file__).resolve().parent.parent / "data"
+
+
+DATA_DIR = _data_dir()
 
 
 @dataclass
@@ -163,6 +171,24 @@ def load_csv(source: str | os.PathLike | bytes, name: str | None = None, max_row
     release_unused_memory()  # the chunks the reader parsed are garbage now; keep only the table
     guess = suggest_target(frame)
     return Dataset(name=name or file_name, kind="table", frame=frame, default_target=guess.column, notes=notes, target_guess=guess)
+
+
+def table_dataset(frame: pd.DataFrame, name: str = "dataframe", max_rows: int | None = None) -> Dataset:
+    """A DataFrame from a notebook as a table: column names as text, at most ``max_rows`` rows, the target guessed as for a CSV."""
+    if frame.shape[0] == 0 or frame.shape[1] < 2:
+        raise BridgeError(f"the DataFrame has {frame.shape[0]} row(s) and {frame.shape[1]} column(s); give at least one row and "
+                          "two columns (features and a target)")
+    names = [str(column) for column in frame.columns]
+    if len(set(names)) < len(names):
+        raise BridgeError("the DataFrame's column names repeat once written as text; rename the columns so each is unique")
+    notes = []
+    cap = max_rows or limits.MAX_ROWS
+    if len(frame) > cap:
+        notes.append(f"sampled {cap:,} of the DataFrame's {len(frame):,} rows (at random, seed 0); pass max_rows to change it")
+        frame = frame.sample(cap, random_state=0).sort_index()
+    frame = frame.set_axis(names, axis=1).reset_index(drop=True)  # a new frame: the caller's stays as it was
+    guess = suggest_target(frame)
+    return Dataset(name=name, kind="table", frame=frame, default_target=guess.column, notes=notes, target_guess=guess)
 
 
 def load_dataset(source: str | os.PathLike | bytes, name: str | None = None, image_size: int | None = None,

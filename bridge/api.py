@@ -1,0 +1,83 @@
+"""The public API: one call from a notebook to a Comparison, with the settings as flat keyword arguments.
+
+    >>> import bridge
+    >>> result = bridge.compare("iris", epochs=30)
+    >>> result.recommendation["verdict"]
+    'sklearn'
+
+``compare`` accepts what the CLI and the app accept (a built-in name, a CSV or image-folder path, a .zip, bytes)
+and also a pandas DataFrame or a loaded ``Dataset``. Everything else in the package is internal.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import fields, replace
+from typing import TYPE_CHECKING, Any
+
+from bridge.config import CNNConfig, CompareConfig, MLPConfig, TrainConfig
+from bridge.errors import BridgeError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from bridge.data import Dataset
+    from bridge.experiment import Comparison
+
+# Flat keyword -> the part of CompareConfig it sets. ``dropout`` sets both networks' dropout (one concept, two shapes);
+# ``cnn_dropout`` sets the CNN's alone, as the CLI's --cnn-dropout does.
+_PARTS: dict[str, tuple[str, str]] = {
+    **{f.name: ("mlp", f.name) for f in fields(MLPConfig)},
+    **{f.name: ("cnn", f.name) for f in fields(CNNConfig) if f.name != "dropout"},
+    "cnn_dropout": ("cnn", "dropout"),
+    **{f.name: ("train", f.name) for f in fields(TrainConfig)},
+}
+_TOP = {f.name for f in fields(CompareConfig)} - {"mlp", "cnn", "train"}
+SETTINGS = sorted(_TOP | set(_PARTS))  # every keyword ``compare`` takes besides data, image_size, max_rows and config
+
+
+def make_config(config: CompareConfig | None = None, **settings: Any) -> CompareConfig:
+    """A CompareConfig from flat keywords (``epochs=30, width=64``) on top of ``config`` (default: the defaults), validated."""
+    config = config or CompareConfig()
+    unknown = sorted(set(settings) - set(SETTINGS))
+    if unknown:
+        raise BridgeError(f"unknown setting(s) {', '.join(unknown)}; use any of: {', '.join(SETTINGS)}")
+    top = {key: value for key, value in settings.items() if key in _TOP}
+    parts: dict[str, dict[str, Any]] = {"mlp": {}, "cnn": {}, "train": {}}
+    for key, value in settings.items():
+        if key == "dropout":
+            parts["cnn"].setdefault("dropout", value)
+        if key in _PARTS:
+            part, name = _PARTS[key]
+            parts[part][name] = value
+    config = replace(config, **top, **{part: replace(getattr(config, part), **values) for part, values in parts.items() if values})
+    config.validate()
+    return config
+
+
+def load(data: str | os.PathLike | bytes | pd.DataFrame | Dataset, image_size: int | None = None, max_rows: int | None = None) -> Dataset:
+    """Any accepted input as a Dataset; a DataFrame is a table whose default target is guessed as a CSV's is."""
+    import pandas as pd
+
+    from bridge.data import Dataset, load_dataset, table_dataset
+
+    if isinstance(data, Dataset):
+        return data
+    if isinstance(data, pd.DataFrame):
+        return table_dataset(data, "dataframe", max_rows=max_rows)
+    return load_dataset(data, image_size=image_size, max_rows=max_rows)
+
+
+def compare(data: str | os.PathLike | bytes | pd.DataFrame | Dataset, target: str | None = None, *, image_size: int | None = None,
+            max_rows: int | None = None, config: CompareConfig | None = None, **settings: Any) -> Comparison:
+    """Run both sides on the same split of ``data`` and weigh them; returns the Comparison (``.to_dict()`` is the JSON report).
+
+    ``target`` names the column to predict (default: guessed from names and contents, or the built-in's own);
+    ``settings`` are CompareConfig's fields as flat keywords (``epochs``, ``lr``, ``width``, ``baseline``, ``seed``...).
+    Bad input raises ``bridge.BridgeError`` with a one-line message.
+    """
+    from bridge.experiment import run_comparison
+
+    chosen = make_config(config, **({"target": target} if target is not None else {}), **settings)
+    dataset = load(data, image_size=image_size, max_rows=max_rows)
+    return run_comparison(dataset, chosen)
