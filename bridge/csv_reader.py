@@ -21,6 +21,7 @@ import pandas as pd
 from bridge import limits
 from bridge.csv_sniff import SINGLE_COLUMN, NulGuard, Sniffed, read_head, sniff
 from bridge.errors import BridgeError
+from bridge.text_encoding import guess_where_decoding_fails
 
 # pandas' own NA words plus the ones real exports use ('?' in UCI files).
 EXTRA_NA = ["?", "NA", "N/A", "n/a", "na", "NaN", "nan", "null", "NULL", "None", "-", "--", ""]
@@ -28,8 +29,10 @@ _DECIMAL_COMMA = re.compile(r"^[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?$")
 _PLAIN_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 _LONG_INTEGER = re.compile(r"^[+-]?\d{19,}$")  # int64 holds up to 9,223,372,036,854,775,807: 19 digits
 _INT64 = np.iinfo(np.int64)
-# Later bytes can break the encoding guessed from the first 64 KB; these are tried next, in order.
-_FALLBACK = {"utf-8": ["cp1252", "latin-1"], "utf-8-sig": ["cp1252", "latin-1"], "cp1252": ["latin-1"]}
+# Later bytes can break the encoding guessed from the first 64 KB. charset-normalizer's guess from where it breaks
+# is tried next; files that began as UTF-8 or cp1252 are then read as Latin-1, which decodes every byte and reads
+# their ASCII and Western letters alike. Any other file is refused rather than read as mojibake.
+_LATIN1_LAST_RESORT = {"utf-8", "utf-8-sig", "cp1252"}
 
 
 def _source(source: str | os.PathLike | bytes, label: str | None) -> tuple[Callable[[], IO[bytes]], str]:
@@ -111,6 +114,23 @@ def _read_rows(open_file: Callable[[], IO[bytes]], sniffed: Sniffed, encoding: s
     return sample.frame(), sample.total
 
 
+def _read_rows_in_some_encoding(open_file: Callable[[], IO[bytes]], sniffed: Sniffed, cap: int, name: str) -> tuple[pd.DataFrame | None, int, str]:
+    """The rows read in the sniffed encoding or, where later bytes break it, in the fallbacks; and the encoding that read them."""
+    try:
+        return (*_read_rows(open_file, sniffed, sniffed.encoding, cap, name), sniffed.encoding)
+    except UnicodeDecodeError:
+        pass
+    fallbacks = [guess_where_decoding_fails(open_file, sniffed.encoding)]  # streams the file once more, on this rare path only
+    if sniffed.encoding in _LATIN1_LAST_RESORT:
+        fallbacks.append("latin-1")
+    for encoding in dict.fromkeys(fallback for fallback in fallbacks if fallback):
+        try:
+            return (*_read_rows(open_file, sniffed, encoding, cap, name), encoding)
+        except UnicodeDecodeError:
+            continue
+    raise BridgeError(f"{name} is not valid {sniffed.encoding} text after its first bytes; save it again as UTF-8 CSV")
+
+
 def parse_csv(source: str | os.PathLike | bytes, max_rows: int | None = None, label: str | None = None) -> tuple[pd.DataFrame, str, list[str]]:
     """Read a CSV path or bytes into a frame; return (frame, name, notes).
 
@@ -130,14 +150,7 @@ def parse_csv(source: str | os.PathLike | bytes, max_rows: int | None = None, la
     if wanted < 1:
         raise BridgeError(f"max_rows must be at least 1, not {wanted}")
     cap = max(1, min(wanted, limits.MAX_CELLS // len(sniffed.header)))
-    for encoding in [sniffed.encoding, *_FALLBACK.get(sniffed.encoding, [])]:
-        try:
-            frame, total = _read_rows(open_file, sniffed, encoding, cap, name)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise BridgeError(f"{name} is not valid {sniffed.encoding} text after its first bytes; save it again as UTF-8 CSV")
+    frame, total, encoding = _read_rows_in_some_encoding(open_file, sniffed, cap, name)
     if encoding != sniffed.encoding:
         notes = [note for note in notes if not note.startswith("read the file as")] + [f"read the file as {encoding} text"]
     if frame is None or frame.empty:

@@ -3,6 +3,7 @@
 Only the start of the file is read (``limits.SNIFF_BYTES``, more only to finish a long header
 line, up to ``limits.MAX_HEADER_BYTES``), so sniffing a 10 GB file costs what sniffing a small
 one does, and a header with far too many columns is refused before any row is parsed.
+The encoding is decided in ``bridge.text_encoding``; a NUL anywhere in the file is refused here.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import numpy as np
 from bridge import limits
 from bridge.errors import BridgeError
 from bridge.filetype import identify
+from bridge.text_encoding import detect_encoding
 
 SEPARATORS = [",", ";", "\t", "|"]
 SEPARATOR_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
@@ -50,27 +52,6 @@ def read_head(handle: IO[bytes], name: str) -> tuple[bytes, bool]:
     return bytes(head), not handle.read(1)
 
 
-def detect_encoding(head: bytes, complete: bool) -> str:
-    """UTF-8 (with or without BOM), UTF-16 (BOM, or the zero bytes of ASCII text), else cp1252, else Latin-1."""
-    if head.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
-    start = head[:4096]
-    even_zeros, odd_zeros, half = start[0::2].count(0), start[1::2].count(0), len(start) // 2
-    if half >= 2 and even_zeros == 0 and odd_zeros > 0.3 * half:
-        return "utf-16-le"
-    if half >= 2 and odd_zeros == 0 and even_zeros > 0.3 * half:
-        return "utf-16-be"
-    for encoding in ("utf-8", "cp1252"):
-        try:
-            codecs.getincrementaldecoder(encoding)().decode(head, final=complete)
-        except UnicodeDecodeError:
-            continue
-        return encoding
-    return "latin-1"  # every byte is a Latin-1 character
-
-
 def decode_head(head: bytes, encoding: str, complete: bool, name: str) -> str:
     """The head as text; a cut multi-byte character at its end is left out, not an error."""
     known = identify(head)
@@ -89,13 +70,13 @@ class NulGuard(io.RawIOBase):
 
     One rule for every position: the sniffed start and the rows pandas reads later both pass through this
     check (pandas alone would keep a NUL inside a cell). A NUL character is a zero byte in UTF-8 and the
-    one-byte encodings, and a zero 16-bit unit in UTF-16, so the check follows the file's encoding.
+    one-byte encodings, and a zero 16- or 32-bit unit in UTF-16 or UTF-32, so the check follows the file's encoding.
     """
 
     def __init__(self, raw: IO[bytes], encoding: str, name: str):
         self.raw, self.name = raw, name
-        self.unit = 2 if encoding.startswith("utf-16") else 1
-        self.order = ">u2" if encoding == "utf-16-be" else "<u2" if encoding == "utf-16-le" else None  # utf-16: from its BOM
+        self.unit = 4 if encoding.startswith("utf-32") else 2 if encoding.startswith("utf-16") else 1
+        self.order = f">u{self.unit}" if encoding.endswith("-be") else f"<u{self.unit}" if encoding.endswith("-le") else None  # else its BOM
         self.offset, self.newlines, self.returns, self.carry = 0, 0, 0, b""
 
     def readable(self) -> bool:
@@ -122,11 +103,12 @@ class NulGuard(io.RawIOBase):
             newlines, returns = before.count(b"\n"), before.count(b"\r")
         else:
             if self.order is None:
-                self.order = ">u2" if block.startswith(codecs.BOM_UTF16_BE) else "<u2"
+                big_endian = block.startswith(codecs.BOM_UTF32_BE if self.unit == 4 else codecs.BOM_UTF16_BE)
+                self.order = f"{'>' if big_endian else '<'}u{self.unit}"
             units = np.frombuffer(block, self.order)
             zeros = np.flatnonzero(units == 0)
-            at = 2 * int(zeros[0]) if len(zeros) else -1
-            before = units if at < 0 else units[: at // 2]
+            at = self.unit * int(zeros[0]) if len(zeros) else -1
+            before = units if at < 0 else units[: at // self.unit]
             newlines, returns = int(np.count_nonzero(before == 10)), int(np.count_nonzero(before == 13))
         self.newlines, self.returns = self.newlines + newlines, self.returns + returns
         if at >= 0:
