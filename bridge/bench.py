@@ -11,6 +11,8 @@ Targets (from the performance issue):
 - load + compare time about linear in rows (10k, 100k, 1M), peak memory <= 3x the loaded table (``--scale``: bench_scale.py)
 - the served app (``--serve``: bench_serve.py, Chromium): eight image-zip uploads add <= 512 MiB to the server, which
   stays within 256 MiB of its start once the sessions end; four Runs at once <= 1.3x the same four one after another
+- the private optimizer call (``--optimizer``): LeanAdam stays only while torch.optim.Adam(fused=True) makes Bridge's
+  MLP fit >= 1.1x slower; foreach and for-loop Adam are timed too, and the first optimizer of a new process
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from bridge.config import CNNConfig, MLPConfig, TrainConfig
 from bridge.training import NeuralEstimator, resolve_device
 
 ROWS, FEATURES, CLASSES, WIDTH, BATCH, EPOCHS, LR = 20_000, 30, 3, 64, 64, 10, 1e-3
+LEAN_ADAM_EARNS_ITS_PLACE = 1.1  # torch's fused Adam must make the fit this much slower for the private kernel call to stay
 
 
 def mlp_data(seed: int = 0):
@@ -130,6 +133,76 @@ def bench_cnn(repeats: int) -> dict:
     return median_times({"bridge_cnn": bridge_fit, "bare_cnn": bare_fit}, repeats)
 
 
+def bench_optimizers(repeats: int) -> dict:
+    """Bridge's MLP fit (as in bench_mlp) with each Adam: LeanAdam, and torch.optim.Adam fused, foreach and for-loop.
+
+    Only the optimizer changes: training.make_optimizer is swapped for the fit, so the data, batches and thread
+    choice are the loop's own. The timings are steady state (after a warm-up); first_optimizer_seconds adds what
+    the first optimizer of a process costs, once per training process.
+    """
+    from unittest import mock
+
+    from bridge import optim, training
+
+    X, y, X_val, y_val = mlp_data()
+    contestants = {
+        "adam_fused": lambda model, lr, wd, device: torch.optim.Adam(model.parameters(), lr=lr, weight_decay=wd, fused=True),
+        "adam_foreach": lambda model, lr, wd, device: torch.optim.Adam(model.parameters(), lr=lr, weight_decay=wd, foreach=True),
+        "adam_for_loop": lambda model, lr, wd, device: torch.optim.Adam(model.parameters(), lr=lr, weight_decay=wd, foreach=False),
+    }
+    if optim.lean_adam_problem() is None:  # else this torch's kernel failed the check: LeanAdam is not used, so not timed
+        contestants = {"lean_adam": lambda model, lr, wd, device: optim.LeanAdam(model.parameters(), lr=lr, weight_decay=wd), **contestants}
+
+    def fit_with(make):
+        def fit():
+            with mock.patch.object(training, "make_optimizer", make):
+                NeuralEstimator("classification", "mlp", MLPConfig(hidden_layers=2, width=WIDTH, dropout=0.0),
+                                train=TrainConfig(lr=LR, epochs=EPOCHS, batch_size=BATCH, patience=0, weight_decay=0.0)).fit(X, y, X_val, y_val)
+        return fit
+
+    return median_times({name: fit_with(make) for name, make in contestants.items()}, repeats)
+
+
+def first_optimizer_seconds(repeats: int = 3) -> dict:
+    """Seconds to build and step the first optimizer in a new Python process that has imported torch, median of repeats.
+
+    Every Run trains in a worker process of its own, so this is paid once per run: torch.optim's optimizers import
+    torch._dynamo on first construction; make_optimizer's LeanAdam, with its check, does not.
+    """
+    import subprocess
+    from pathlib import Path
+
+    makers = {"lean_adam": "make_optimizer(model, 1e-3, 0.0, torch.device('cpu'))",
+              "adam_fused": "torch.optim.Adam(model.parameters(), lr=1e-3, fused=True)"}
+    script = ("import time, torch\nfrom bridge.optim import make_optimizer\nmodel = torch.nn.Linear(30, 64)\n"
+              "model(torch.ones(1, 30)).sum().backward()\nstart = time.perf_counter()\noptimizer = {}\noptimizer.step()\n"
+              "print(type(optimizer).__name__, time.perf_counter() - start)")
+    times: dict = {name: [] for name in makers}
+    for _ in range(repeats):
+        for name, maker in makers.items():
+            out = subprocess.run([sys.executable, "-c", script.format(maker)], capture_output=True, text=True, check=True,
+                                 cwd=Path(__file__).resolve().parent.parent).stdout.split()
+            times[name].append(float(out[-1]))
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def report_optimizers(times: dict, first: dict) -> None:
+    steps = EPOCHS * -(-ROWS // BATCH)
+    print(f"optimizer: Bridge's MLP fit ({steps:,} Adam steps) with each Adam")
+    lean = times.get("lean_adam")
+    for name, seconds in times.items():
+        versus = f"  {seconds / lean:5.2f}x LeanAdam  ({(seconds - lean) / steps * 1e6:+.0f} us a step)" if lean and name != "lean_adam" else ""
+        print(f"  {name:<14} {seconds:8.3f} s{versus}")
+    for name, seconds in first.items():
+        print(f"  first {name} in a new process: {seconds:.3f} s")
+    if lean is None:
+        print("  LeanAdam failed its check on this torch: training uses torch.optim.Adam(fused=True)")
+        return
+    ratio = times["adam_fused"] / lean
+    verdict = "LeanAdam earns its place" if ratio >= LEAN_ADAM_EARNS_ITS_PLACE else "use torch.optim.Adam(fused=True) instead"
+    print(f"  adam_fused / lean_adam {ratio:.2f}x (keep LeanAdam at >= {LEAN_ADAM_EARNS_ITS_PLACE}x): {verdict}")
+
+
 def cpu_name() -> str:
     """The processor as /proc/cpuinfo names it: ratios differ between hosts, so a result names its own."""
     try:
@@ -145,6 +218,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", metavar="OUT", help="also write the timings and ratios as JSON")
     parser.add_argument("--scale", action="store_true", help="also time load + compare at 10k, 100k and 1M rows (about 5 minutes)")
     parser.add_argument("--app", action="store_true", help="also time a rerun in the app (runs tests/bench_rerun.py; needs streamlit)")
+    parser.add_argument("--optimizer", action="store_true", help="also time the MLP fit with LeanAdam and with torch's Adam "
+                        "(fused, foreach, for-loop), and the first optimizer of a new process (about 2 minutes)")
     parser.add_argument("--serve", action="store_true", help="also serve the app and drive it in Chromium: memory per upload and "
                         "concurrent runs (bench_serve.py; needs streamlit, playwright and /usr/bin/chromium; about 5 minutes)")
     args = parser.parse_args(argv)
@@ -160,6 +235,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name:<14} {seconds:8.3f} s")
     for name, (ratio, target) in ratios.items():
         print(f"{name:<18} {ratio:6.2f}x  (target <= {target}x)  {'met' if ratio <= target else 'NOT met'}")
+    optimizer = None
+    if args.optimizer:
+        optimizer = {"fit": bench_optimizers(args.repeats), "first_in_process": first_optimizer_seconds()}
+        report_optimizers(optimizer["fit"], optimizer["first_in_process"])
     if args.scale:
         from bridge import bench_scale
 
@@ -178,7 +257,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         with open(args.json, "w") as handle:
             json.dump({"device": device.type, "cpu": cpu_name(), "times": times, "ratios": {k: v[0] for k, v in ratios.items()},
-                       **({"serve": serve} if serve is not None else {})}, handle, indent=2)
+                       **({"serve": serve} if serve is not None else {}), **({"optimizer": optimizer} if optimizer is not None else {})},
+                      handle, indent=2)
     return 0
 
 

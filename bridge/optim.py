@@ -1,13 +1,24 @@
-"""Adam in one fused kernel call, and a thread count suited to the batch.
+"""Adam in one fused kernel call, guarded, and a thread count suited to the batch.
 
 For a small network on the CPU, ``torch.optim.Adam(fused=True)`` spends more
 time in Python bookkeeping (grouping tensors, hooks, checks) than in the
 arithmetic of its single fused kernel. ``LeanAdam`` keeps the same state and
-calls the same kernel directly: the same numbers, a fraction of the overhead.
+calls the same kernel directly: the same numbers, a fraction of the overhead
+(torch's fused Adam made Bridge's MLP fit 1.2x-2.0x slower; BENCHMARKS.md, 'The optimizer'). It also
+spares each training process the first ``torch.optim`` optimizer's import of
+``torch._dynamo`` (seconds).
+
+That kernel, ``torch._fused_adam_``, is private: a torch upgrade may remove it,
+change its arguments or what it computes. ``lean_adam_problem`` checks all three
+once per process (the declared arguments, then three steps against Adam's
+formula); if any fails, training uses ``torch.optim.Adam(fused=True)``, with a warning.
 """
 
 from __future__ import annotations
 
+import functools
+import math
+import warnings
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
@@ -15,6 +26,13 @@ import numpy as np
 import torch
 
 SMALL_BATCH_WORK = 64 * 256  # batch rows x widest layer below which one thread beats two: the ops are too small to split
+# The arguments LeanAdam passes to torch._fused_adam_, as torch 2.13 declares them: the first six by position, the
+# rest by name. Any further argument must have a default, since LeanAdam does not pass it.
+FUSED_ADAM_ARGUMENTS = (
+    ("self", "List[Tensor]"), ("grads", "List[Tensor]"), ("exp_avgs", "List[Tensor]"), ("exp_avg_sqs", "List[Tensor]"),
+    ("max_exp_avg_sqs", "List[Tensor]"), ("state_steps", "List[Tensor]"), ("lr", "float"), ("beta1", "float"),
+    ("beta2", "float"), ("weight_decay", "float"), ("eps", "float"), ("amsgrad", "bool"), ("maximize", "bool"),
+)
 
 
 class LeanAdam:
@@ -37,7 +55,7 @@ class LeanAdam:
     def available(device: torch.device) -> bool:
         # CPU only: that is where the Python overhead dominates and where it was measured against torch's Adam.
         # On CUDA torch's documented fused Adam does the same in one kernel, and no GPU was at hand to check this one.
-        return hasattr(torch, "_fused_adam_") and device.type == "cpu"
+        return device.type == "cpu" and lean_adam_problem() is None
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         for p in self.params:
@@ -51,10 +69,71 @@ class LeanAdam:
                            beta1=self.betas[0], beta2=self.betas[1], weight_decay=self.weight_decay, eps=self.eps, maximize=False)
 
 
+def signature_problem(arguments: list[tuple[str, str, bool]]) -> str | None:
+    """How the kernel's declared (name, type, has a default) arguments differ from those LeanAdam passes; None if they fit."""
+    for position, (expected, declared) in enumerate(zip(FUSED_ADAM_ARGUMENTS, arguments)):
+        if expected != declared[:2]:
+            return f"argument {position + 1} of torch._fused_adam_ is {declared[1]} {declared[0]}, not {expected[1]} {expected[0]}"
+    if len(arguments) < len(FUSED_ADAM_ARGUMENTS):
+        return f"torch._fused_adam_ takes {len(arguments)} arguments, not {len(FUSED_ADAM_ARGUMENTS)}"
+    required = [name for name, _, has_default in arguments[len(FUSED_ADAM_ARGUMENTS) :] if not has_default]
+    return f"torch._fused_adam_ requires arguments LeanAdam does not pass: {', '.join(required)}" if required else None
+
+
+def _declared_arguments() -> list[tuple[str, str, bool]] | None:
+    try:
+        schema = torch.ops.aten._fused_adam_.default._schema
+    except (AttributeError, RuntimeError):
+        return None
+    return [(argument.name, str(argument.type), argument.has_default_value()) for argument in schema.arguments]
+
+
+def formula_problem(steps: int = 3) -> str | None:
+    """How LeanAdam's steps stray from Adam's formula (Kingma & Ba, L2 weight decay, as torch.optim.Adam documents it), or None.
+
+    Fixed numbers, no random generator (training's seeds stay where they were), and no torch.optim optimizer, whose
+    first construction in a process imports torch._dynamo (seconds). Computed again in float64 to compare.
+    """
+    lr, betas, eps, weight_decay = 0.1, (0.8, 0.9), 0.01, 0.1  # eps and weight decay large enough to show if ignored
+    start = torch.linspace(-1.0, 1.0, 6)
+    weight = torch.nn.Parameter(start.clone())
+    expected, exp_avg, exp_avg_sq = start.double(), torch.zeros(6, dtype=torch.float64), torch.zeros(6, dtype=torch.float64)
+    optimizer = LeanAdam([weight], lr=lr, weight_decay=weight_decay, betas=betas, eps=eps)
+    for step in range(1, steps + 1):
+        weight.grad = torch.linspace(0.5, -0.5 * step, 6)
+        try:
+            optimizer.step()
+        except (RuntimeError, TypeError) as exc:
+            return f"torch._fused_adam_ failed a trial step ({(str(exc).splitlines() or [type(exc).__name__])[0]})"
+        grad = weight.grad.double() + weight_decay * expected
+        exp_avg = betas[0] * exp_avg + (1 - betas[0]) * grad
+        exp_avg_sq = betas[1] * exp_avg_sq + (1 - betas[1]) * grad**2
+        denominator = (exp_avg_sq / (1 - betas[1] ** step)).sqrt() + eps
+        expected = expected - lr * (exp_avg / (1 - betas[0] ** step)) / denominator
+    error = float((weight.detach().double() - expected).abs().max())
+    return None if error <= 1e-5 and math.isfinite(error) else f"torch._fused_adam_ no longer computes Adam (off by {error:.2g})"
+
+
+@functools.cache
+def lean_adam_problem() -> str | None:
+    """Why LeanAdam cannot be trusted with this torch, or None: checked once per process."""
+    if not hasattr(torch, "_fused_adam_"):
+        problem = "this torch has no torch._fused_adam_"
+    else:
+        arguments = _declared_arguments()
+        problem = "torch._fused_adam_ declares no arguments Bridge can read" if arguments is None else signature_problem(arguments)
+        problem = problem or formula_problem()
+    if problem:
+        warnings.warn(f"{problem}; training uses torch.optim.Adam(fused=True) instead of LeanAdam", RuntimeWarning, stacklevel=2)
+    return problem
+
+
 def make_optimizer(model: torch.nn.Module, lr: float, weight_decay: float, device: torch.device):
+    """LeanAdam on the CPU when its kernel passes the checks; else torch's Adam, fused where torch has a fused kernel."""
     if LeanAdam.available(device):
         return LeanAdam(model.parameters(), lr=lr, weight_decay=weight_decay)
-    return torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay, fused=device.type == "cuda" or None)
+    fused = True if device.type in ("cpu", "cuda") else None
+    return torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay, fused=fused)
 
 
 def widest_layer(model: torch.nn.Module) -> int:
