@@ -13,8 +13,7 @@ import pandas as pd
 
 from bridge.config import CompareConfig
 from bridge.jobs.store import DONE, Run
-
-VERDICTS = {"sklearn": "scikit-learn", "pytorch": "PyTorch", "no-signal": "no usable signal"}
+from bridge.verdict_text import verdict_name
 
 
 def settings_of(config: CompareConfig) -> dict[str, str]:
@@ -66,7 +65,7 @@ def history_frame(runs: list[Run]) -> pd.DataFrame:
             "scikit-learn": s.get("sklearn"),
             "PyTorch": s.get("pytorch"),
             "gap": s["pytorch"] - s["sklearn"] if s else None,
-            "verdict": VERDICTS.get(s.get("verdict"), ""),
+            "verdict": verdict_name(s["verdict"]) if s.get("verdict") else "",
             "seconds": round(run.seconds, 1) if run.seconds is not None else None,
         })
     return pd.DataFrame(rows, columns=["run", "started", "state", "settings", "scikit-learn", "PyTorch", "gap", "verdict", "seconds"])

@@ -17,8 +17,8 @@ from bridge.experiment import Comparison
 from bridge.report import SIDES, _json_safe
 from bridge.templates.scripts import loop_code
 from bridge.thumbnails import data_uri
+from bridge.verdict_text import verdict_headline
 
-VERDICTS = {"sklearn": "Use scikit-learn", "pytorch": "Use PyTorch", "no-signal": "No usable signal yet: check the data before choosing a tool"}
 PALETTE = ["#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#eeca3b", "#b279a2", "#ff9da6", "#9d755d", "#bab0ac"]
 STYLE = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
 table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}
@@ -174,7 +174,7 @@ def to_html(comparison: Comparison) -> str:
              f"<p>{_e(d['kind'])}, {d['rows']} rows, {d['features']} features, task {_e(d['task'])}, target <b>{_e(d['target'])}</b>. "
              f"Split: train {s['train']} / validation {s['val']} / test {s['test']} rows, the same rows for both sides. "
              f"PyTorch {_e(t['network'].upper())} on {_e(t['device'])}: {t['epochs_run']} epochs, best at epoch {t['best_epoch']}.</p>",
-             f'<h2>Recommendation</h2><p class="verdict">{_e(VERDICTS.get(rec["verdict"], rec["verdict"]))}</p>',
+             f'<h2>Recommendation</h2><p class="verdict">{_e(verdict_headline(rec["verdict"]))}</p>',
              f'<p>Confidence {rec["confidence"]:.0%}{": " + _e(rec["confidence_words"]) if rec.get("confidence_words") else ""}. '
              f'{_e(rec.get("confidence_means", ""))}</p>',
              "<ul>" + "".join(f"<li>{_e(r)}</li>" for r in rec["reasons"]) + "</ul>"]

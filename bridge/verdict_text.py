@@ -21,6 +21,21 @@ GPU_WORTH_SECONDS = 60.0  # CPU training this long is where a GPU's speed-up sta
 CONFIDENCE_WORDS = ((0.9, "firm"), (0.75, "likely"), (0.6, "a lean"), (0.4, "a toss-up"), (0.0, "weak"))
 
 
+# The one table of verdict words: the report keeps the keys; screens, history and the HTML report show these.
+VERDICT_NAMES = {"sklearn": "scikit-learn", "pytorch": "PyTorch", "no-signal": "no usable signal yet"}
+VERDICT_HEADLINES = {"sklearn": "Use scikit-learn", "pytorch": "Use PyTorch",
+                     "no-signal": "No usable signal yet: check the data before choosing a tool"}
+
+
+def verdict_name(verdict: str) -> str:
+    """The verdict as a person reads it: 'scikit-learn', not the report's key 'sklearn' (an unknown key shows as itself)."""
+    return VERDICT_NAMES.get(verdict, verdict)
+
+
+def verdict_headline(verdict: str) -> str:
+    return VERDICT_HEADLINES.get(verdict, verdict)
+
+
 def seconds(value: float) -> str:
     """Readable durations: 3.2 ms, 0.41 s, 12.3 s."""
     return f"{value * 1000:.1f} ms" if value < 0.1 else f"{value:.2f} s" if value < 10 else f"{value:.1f} s"

@@ -16,6 +16,7 @@ from streamlit.runtime.pages_manager import PagesManager
 from bridge.data import BUILTINS, Dataset, load_builtin
 from bridge.experiment import Comparison
 from bridge.markdown import escape_markdown as plain
+from bridge.verdict_text import verdict_name
 from pages import jobs_ui
 
 DATASET = "bridge.dataset"  # the Dataset in use
@@ -149,12 +150,7 @@ def need_comparison() -> Comparison:
     return comparison
 
 
-VERDICT_LABELS = {"sklearn": "scikit-learn", "pytorch": "PyTorch", "no-signal": "no usable signal yet"}
-
-
-def verdict_label(verdict: str) -> str:
-    """The verdict as a person reads it: 'scikit-learn', not the report's key 'sklearn'."""
-    return VERDICT_LABELS.get(verdict, verdict)
+verdict_label = verdict_name  # the words live in bridge.verdict_text, beside the rest of the verdict's wording
 
 
 def delta_color(gap: float) -> str:

@@ -8,13 +8,8 @@ from bridge.evaluate import metric_label
 from bridge.html_report import to_html
 from bridge.report import to_json
 from bridge.templates.scripts import render_pytorch, render_sklearn
+from bridge.verdict_text import verdict_headline
 from pages.common import need_comparison
-
-VERDICTS = {
-    "sklearn": "Use scikit-learn",
-    "pytorch": "Use PyTorch",
-    "no-signal": "No usable signal yet: check the data before choosing a tool",
-}
 
 st.title("Recommendation")
 comparison = need_comparison()
@@ -22,7 +17,7 @@ rec = comparison.recommendation
 metric = comparison.metric
 sk, pt = comparison.models["sklearn"], comparison.models["pytorch"]
 
-st.header(VERDICTS[rec["verdict"]])
+st.header(verdict_headline(rec["verdict"]))
 st.progress(rec["confidence"], text=f"Confidence {rec['confidence']:.0%}: {rec.get('confidence_words', '')}")
 if rec.get("confidence_means"):  # what the number is a share of; reports saved before it existed lack it
     st.caption(rec["confidence_means"])
