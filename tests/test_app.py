@@ -357,6 +357,16 @@ def test_an_image_zip_trains_a_cnn_and_shows_thumbnails():
     assert len(runs_made(at)) == 2
 
 
-def test_every_page_is_visited_by_these_tests():
+def test_every_page_file_is_reachable_and_opens_after_a_run_with_its_own_title():
+    from pages.common import PAGES as APP_PAGES  # the navigation app.py builds: a page missing there is unreachable
+
     screens = sorted(p.name for p in (ROOT / "pages").glob("*.py") if p.name not in ("common.py", "jobs_ui.py", "__init__.py"))
-    assert sorted(Path(p).name for p in PAGES.values()) == screens
+    assert sorted(Path(p).name for p in APP_PAGES.values()) == screens == sorted(Path(p).name for p in PAGES.values())
+    at = trained_app()
+    titles = {}
+    for name in PAGES:
+        go(at, name)  # fails on any exception the page raises
+        assert not at.error, f"{name}: {texts(at.error)}"
+        titles[name] = texts(at.title)
+    assert titles == {"data": ["Data"], "train": ["Train"], "compare": ["Compare"], "errors": ["Errors"],
+                      "recommendation": ["Recommendation"], "bridge_note": ["Bridge note"]}
