@@ -1,4 +1,4 @@
-"""Benchmarks that print ratios measured in one run: ``python -m bridge.bench [--scale] [--app]``.
+"""Benchmarks that print ratios measured in one run: ``python -m benchmarks.bench [--scale] [--app]``.
 
 Every target is a ratio between two timings taken back to back on the same
 machine, so a shared, noisy machine slows both sides alike. Each timing is
@@ -7,7 +7,7 @@ the median of five repeats after one warm-up, the contestants taking turns.
 Targets (from the performance issue):
 - Bridge's MLP fit <= 0.8x scikit-learn's MLPClassifier and <= 1.1x a bare hand-written loop
 - Bridge's CNN fit on digits <= 1.1x a bare hand-written loop
-- a rerun of the same settings in the app < 0.5 s, without retraining (``--app``: tests/bench_rerun.py)
+- a rerun of the same settings in the app < 0.5 s, without retraining (``--app``: benchmarks/bench_rerun.py)
 - load + compare time about linear in rows (10k, 100k, 1M), peak memory <= 3x the loaded table (``--scale``: bench_scale.py)
 - the served app (``--serve``: bench_serve.py, Chromium): eight image-zip uploads add <= 512 MiB to the server, which
   stays within 256 MiB of its start once the sessions end; four Runs at once <= 1.3x the same four one after another
@@ -213,11 +213,11 @@ def cpu_name() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bridge.bench", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.bench", description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5, help="timed runs of each contestant, taken in turns (default 5)")
     parser.add_argument("--json", metavar="OUT", help="also write the timings and ratios as JSON")
     parser.add_argument("--scale", action="store_true", help="also time load + compare at 10k, 100k and 1M rows (about 5 minutes)")
-    parser.add_argument("--app", action="store_true", help="also time a rerun in the app (runs tests/bench_rerun.py; needs streamlit)")
+    parser.add_argument("--app", action="store_true", help="also time a rerun in the app (runs benchmarks/bench_rerun.py; needs streamlit)")
     parser.add_argument("--optimizer", action="store_true", help="also time the MLP fit with LeanAdam and with torch's Adam "
                         "(fused, foreach, for-loop), and the first optimizer of a new process (about 2 minutes)")
     parser.add_argument("--serve", action="store_true", help="also serve the app and drive it in Chromium: memory per upload and "
@@ -240,17 +240,17 @@ def main(argv: list[str] | None = None) -> int:
         optimizer = {"fit": bench_optimizers(args.repeats), "first_in_process": first_optimizer_seconds()}
         report_optimizers(optimizer["fit"], optimizer["first_in_process"])
     if args.scale:
-        from bridge import bench_scale
+        from benchmarks import bench_scale
 
         bench_scale.main([])
     if args.app:  # a child process: the core never imports streamlit
         import subprocess
         from pathlib import Path
 
-        subprocess.run([sys.executable, str(Path(__file__).resolve().parent.parent / "tests" / "bench_rerun.py")], check=True)
+        subprocess.run([sys.executable, str(Path(__file__).resolve().parent / "bench_rerun.py")], check=True)
     serve = None
     if args.serve:  # streamlit runs as a child process there too; this imports playwright only
-        from bridge import bench_serve
+        from benchmarks import bench_serve
 
         serve = bench_serve.measure(say=lambda line: print(line, file=sys.stderr, flush=True))
         bench_serve.report(serve)

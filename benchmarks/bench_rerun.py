@@ -1,4 +1,4 @@
-"""App rerun benchmark: ``python tests/bench_rerun.py`` (or ``python -m bridge.bench --app``).
+"""App rerun benchmark: ``python benchmarks/bench_rerun.py`` (or ``python -m benchmarks.bench --app``).
 
 Drives the real app.py through Streamlit's AppTest, as the UI tests do, on the default built-in
 dataset with the Train page's default settings, and prints in one run:

@@ -1,6 +1,6 @@
 """Scale benchmark: load + compare a wide numeric CSV at 10k, 100k and 1M rows.
 
-``python -m bridge.bench --scale`` (or ``python -m bridge.bench_scale``). Each size runs the real
+``python -m benchmarks.bench --scale`` (or ``python -m benchmarks.bench_scale``). Each size runs the real
 command line (``python -m bridge compare FILE``) in a child process, so its peak memory is that
 child's own, read from the operating system (``os.wait4``) rather than sampled. The work per row
 is held fixed (5 epochs, no early stopping, one seed) so that time can only grow with the rows;
@@ -80,7 +80,7 @@ def baseline_rss() -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bridge.bench_scale", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_scale", description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,100000,1000000", help="comma-separated row counts, smallest first")
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--json", metavar="OUT", help="also write the figures as JSON")

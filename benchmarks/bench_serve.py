@@ -1,6 +1,6 @@
 """Serving benchmark: the real app under ``streamlit run``, driven by several browsers at once in Chromium.
 
-``python -m bridge.bench --serve`` (or ``python -m bridge.bench_serve [--json OUT]``). One server on a
+``python -m benchmarks.bench --serve`` (or ``python -m benchmarks.bench_serve [--json OUT]``). One server on a
 free localhost port, with a fresh run store (``BRIDGE_HOME`` in a temporary folder, removed at the
 end) and ``--server.disconnectedSessionTTL 5``, so a closed browser's session is dropped after five
 seconds instead of Streamlit's default two minutes. Playwright drives Debian's Chromium
@@ -453,7 +453,7 @@ def report(results: dict) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bridge.bench_serve", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_serve", description=__doc__.splitlines()[0])
     parser.add_argument("--json", metavar="OUT", help="also write the readings as JSON")
     parser.add_argument("--skip-memory", action="store_true", help="only the concurrency part")
     parser.add_argument("--skip-concurrency", action="store_true", help="only the memory part")

@@ -43,7 +43,7 @@ class MLP(nn.Module):
 
         Same maths as ``self.body(x)``, but linear and ReLU layers are applied as functions: on batches
         of 64 rows, the Python bookkeeping of a module call is about a tenth of a training step
-        (``python -m bridge.bench``). Dropout keeps its module call, which knows train from eval.
+        (``python -m benchmarks.bench``). Dropout keeps its module call, which knows train from eval.
         The exported train_pytorch.py keeps the plain version.
         """
         for layer in self.body:
