@@ -98,7 +98,3 @@ def augment_batch(x: torch.Tensor, generator: torch.Generator | None = None, fli
         mirror = (torch.rand(n, generator=generator, device=device) < 0.5).to(x.device)
         out = torch.where(mirror[:, None, None, None], out.flip(-1), out)
     return out.contiguous()
-
-
-def count_parameters(model: nn.Module) -> int:
-    return sum(p.numel() for p in model.parameters())
