@@ -1,4 +1,4 @@
-"""Helpers for the AppTest files (test_app.py, test_app_errors.py); this file holds no tests.
+"""Helpers for the AppTest files (test_app.py, test_app_runs.py, test_app_errors.py and others); this file holds no tests.
 
 Each helper drives the real app.py through streamlit.testing.v1.AppTest: upload bytes through the
 file uploader, set a tiny network on the Train page, click Run, switch pages. Runs are small (a
@@ -22,6 +22,7 @@ APP = str(ROOT / "app.py")
 TIMEOUT = 120  # seconds per script run: a ceiling for a slow shared machine, not a timing assertion
 PAGES = {name: f"pages/{name}.py" for name in ("data", "train", "compare", "errors", "recommendation", "bridge_note")}
 VERDICT_HEADERS = ("Use scikit-learn", "Use PyTorch", "No usable signal yet: check the data before choosing a tool")
+SCORE = re.compile(r"^-?\d+\.\d{3}$")  # a score as the pages print it
 TINY = {"Hidden layers (MLP)": 1, "Width (units per layer)": 8, "Epochs (at most)": 3, "Batch size": 32, "Baseline": "linear"}
 
 
