@@ -13,7 +13,7 @@ import sys
 
 from bridge import atomic, limits
 from bridge.classical import BASELINE_CHOICES
-from bridge.config import TASKS, CNNConfig, CompareConfig, MLPConfig, TrainConfig
+from bridge.config import CLASS_WEIGHTS, TASKS, CNNConfig, CompareConfig, MLPConfig, TrainConfig
 from bridge.errors import BridgeError
 from bridge.limits import MAX_ROWS
 
@@ -72,7 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
     add = compare.add_argument
     add("--target", help="target column (default: guessed from the column names and contents; the first output line says which and why)")
     add("--task", choices=TASKS, default="auto", help="default: detected from the target")
-    add("--baseline", choices=BASELINE_CHOICES, default="auto", help="scikit-learn model (auto: best on validation)")
+    add("--baseline", choices=BASELINE_CHOICES, default="auto", help="scikit-learn model (auto: best on validation; hog: images only)")
+    add("--class-weight", choices=CLASS_WEIGHTS, default=CompareConfig.class_weight,
+        help="classification on both sides: balanced weighs classes by 1/count (auto: tried on imbalanced classes, kept if better on validation)")
     add("--hidden-layers", type=_int_in(0, limits.MAX_HIDDEN_LAYERS), default=MLPConfig.hidden_layers, help="MLP hidden layers")
     add("--width", type=_int_in(1, limits.MAX_WIDTH), default=MLPConfig.width, help="units per hidden layer")
     add("--dropout", type=_float_in(0, 1, high_open=True), default=MLPConfig.dropout)
@@ -111,6 +113,7 @@ def config_from_args(args: argparse.Namespace) -> CompareConfig:
         target=args.target,
         task=args.task,
         baseline=args.baseline,
+        class_weight=args.class_weight,
         mlp=MLPConfig(hidden_layers=args.hidden_layers, width=args.width, dropout=args.dropout),
         network=args.network,
         cnn=CNNConfig(blocks=args.blocks, channels=args.channels, kernel_size=args.kernel_size, pooling=args.pooling,

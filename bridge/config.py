@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields
 
 TASKS = ("auto", "classification", "regression")
+CLASS_WEIGHTS = ("auto", "none", "balanced")  # bridge.weighting applies them
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ class CompareConfig:
     target: str | None = None  # None: the last column
     task: str = "auto"
     baseline: str = "auto"  # "auto" = best scikit-learn model on the validation split
+    class_weight: str = "auto"  # "none", "balanced"; "auto" = each side tries both on imbalanced classes, keeps the better on validation
     network: str = "auto"  # "mlp", "cnn"; "auto" = MLP for tables, CNN for images
     mlp: MLPConfig = field(default_factory=MLPConfig)
     cnn: CNNConfig = field(default_factory=CNNConfig)
@@ -95,7 +97,8 @@ class CompareConfig:
         if self.seed + self.repeats - 1 > limits.MAX_SEED:
             raise BridgeError(f"seed {self.seed} with {self.repeats} repeats uses seeds up to {self.seed + self.repeats - 1}, past "
                               f"{limits.MAX_SEED:,}; use a smaller seed or fewer repeats")
-        choices = [("task", self.task, TASKS), ("network", self.network, ("auto", "mlp", "cnn")), ("pooling", c.pooling, ("max", "avg"))]
+        choices = [("task", self.task, TASKS), ("network", self.network, ("auto", "mlp", "cnn")), ("pooling", c.pooling, ("max", "avg")),
+                   ("class weighting", self.class_weight, CLASS_WEIGHTS)]
         for name, value, allowed in choices:
             if value not in allowed:
                 raise BridgeError(f"{name} '{value}' is unknown; use one of {', '.join(allowed)}")

@@ -10,21 +10,22 @@ from __future__ import annotations
 
 import time
 import warnings
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 from sklearn.base import clone
 
-from bridge import classical, evaluate, seeds, size_curves
+from bridge import classical, evaluate, seeds, size_curves, weighting
 from bridge.config import CompareConfig
 from bridge.data import Dataset
 from bridge.evidence import constant_parts, paired_gap, paired_p
+from bridge.image_features import pixel_layout
 from bridge.memory import release_unused_memory
 from bridge.prepare import Prepared, prepare
 from bridge.recommend import Facts, recommend
 from bridge.training import EpochLog, NeuralEstimator
+from bridge.warning_notes import WarningTally
 
 
 @dataclass(frozen=True)
@@ -126,43 +127,6 @@ def _test_result(name: str, model, fit_seconds: float, parameters: int, data: Pr
     return ModelResult(name, metrics, fit_seconds, min(timings), parameters, np.asarray(pred), confidence, model)
 
 
-WARNING_NOTES = 8  # distinct library warnings kept as notes of one run; any more are counted in one line
-# Warnings about Bridge's own use of an API, not about the user's data: dropped, as Python hides them by default.
-_DEVELOPER_WARNINGS = (DeprecationWarning, PendingDeprecationWarning, FutureWarning)
-_LIBRARIES = {"sklearn": "scikit-learn", "numpy": "numpy", "pandas": "pandas", "torch": "PyTorch", "scipy": "SciPy"}
-
-
-def _warned_by(category: type[Warning], message: Warning | str, filename: str) -> str:
-    """The library a warning came from: by the file that raised it, else by the warning's own module."""
-    path = filename.replace("\\", "/")
-    for package, name in _LIBRARIES.items():
-        if f"/{package}/" in path:
-            return name
-    package = type(message).__module__.split(".")[0]
-    if package in _LIBRARIES:
-        return _LIBRARIES[package]
-    return "numpy" if issubclass(category, RuntimeWarning) else "a library"  # numpy's floating-point warnings name the caller
-
-
-class WarningTally:
-    """Stands in for ``warnings.showwarning``: counts each distinct warning (memory stays small however many fire)."""
-
-    def __init__(self):
-        self.counts: Counter[tuple[str, str]] = Counter()  # insertion-ordered: first seen first
-
-    def __call__(self, message, category, filename, lineno, file=None, line=None) -> None:
-        if not issubclass(category, _DEVELOPER_WARNINGS):
-            text = " ".join(str(message).split())
-            self.counts[(_warned_by(category, message, filename), text[:200] + ("..." if len(text) > 200 else ""))] += 1
-
-    def notes(self) -> list[str]:
-        """One line per distinct warning: 'scikit-learn warned: ... (3 times)'."""
-        notes = [f"{source} warned: {text}" + (f" ({n} times)" if n > 1 else "") for (source, text), n in self.counts.items()]
-        if len(notes) > WARNING_NOTES:
-            notes = notes[:WARNING_NOTES] + [f"and {len(notes) - WARNING_NOTES} more kind(s) of warning"]
-        return notes
-
-
 def _size_curves(data: Prepared, config: CompareConfig, kind: str, baseline, network_fit: NeuralEstimator, network: str,
                  report: Callable[[Progress], object]) -> tuple[list[dict], list[dict]]:
     """Both sides refitted on the same growing subsets of the training rows (``bridge.size_curves``)."""
@@ -173,7 +137,8 @@ def _size_curves(data: Prepared, config: CompareConfig, kind: str, baseline, net
         return model.fit(data.X_train_flat[rows], data.y_train[rows])
 
     def make_network(seed):
-        return NeuralEstimator(data.task, network, config.mlp, config.cnn, size_curves.early_stopping(config.train), seed)
+        return NeuralEstimator(data.task, network, config.mlp, config.cnn, size_curves.early_stopping(config.train), seed,
+                               network_fit.class_weight)  # the weighting the run chose, so the curve is of the same network
 
     def on_fit(side, size, i, n):
         name = "scikit-learn" if side == "sklearn" else "PyTorch"
@@ -182,7 +147,8 @@ def _size_curves(data: Prepared, config: CompareConfig, kind: str, baseline, net
 
     largest = min(len(data.y_train), classical.LEARNING_CURVE_MAX_ROWS)
     seeds_used = size_curves.curve_seeds(config.seed, config.repeats, kind, data.rows, data.n_features)
-    sk_curve, pt_curve, notes = size_curves.both_sides(data, refit_baseline, make_network, baseline, network_fit, largest, seeds_used, on_fit)
+    sk_curve, pt_curve, notes = size_curves.both_sides(data, refit_baseline, make_network, baseline, network_fit, largest, seeds_used, kind,
+                                                         on_fit)
     data.notes.extend(notes)
     return sk_curve, pt_curve
 
@@ -215,22 +181,31 @@ def _run_comparison(dataset: Dataset, config: CompareConfig, on_progress: Callab
         message = f"Fitting scikit-learn {name.replace('_', ' ')} ({i + 1} of {n}) on {len(data.y_train):,} rows"
         report(Progress("sklearn", 0.05 + 0.15 * i / n, message))
 
-    chosen = classical.choose_baseline(task, config.baseline, data.X_train_flat, data.y_train, data.X_val_flat, data.y_val, seed, on_model)
+    pixels = pixel_layout(data, dataset.images) if dataset.kind == "images" else None  # adds the HOG family
+    chosen = classical.choose_baseline(task, config.baseline, data.X_train_flat, data.y_train, data.X_val_flat, data.y_val, seed, on_model,
+                                       class_weight=config.class_weight, pixels=pixels)
     release_unused_memory()
     curve_note = classical.learning_curve_note(len(data.y_train))
     data.notes.extend(chosen.notes + ([curve_note] if curve_note else []))
 
     network = config.network if config.network != "auto" else ("cnn" if dataset.kind == "images" else "mlp")
-    estimator = NeuralEstimator(task, network, config.mlp, config.cnn, config.train, seed)
 
     def on_epoch(log: EpochLog):
         fraction = 0.25 + 0.55 * log.epoch / log.epochs
         return report(Progress("pytorch", fraction, f"PyTorch epoch {log.epoch}/{log.epochs}", log))
 
     report(Progress("pytorch", 0.25, "Training the PyTorch network"))
-    start = time.perf_counter()
-    estimator.fit(data.X_train, data.y_train, data.X_val, data.y_val, on_epoch=on_epoch, classes=data.classes)
-    pt_seconds = time.perf_counter() - start
+    fits = {}  # class weighting -> (network, fit seconds, validation score): auto on imbalanced classes tries both, as the baseline does
+    for class_weight in weighting.to_try(task, config.class_weight, data.y_train):
+        candidate, start = NeuralEstimator(task, network, config.mlp, config.cnn, config.train, seed, class_weight=class_weight), time.perf_counter()
+        candidate.fit(data.X_train, data.y_train, data.X_val, data.y_val, on_epoch=on_epoch, classes=data.classes)
+        fits[class_weight] = (candidate, time.perf_counter() - start, evaluate.score(task, data.y_val, candidate.predict(data.X_val)))
+    pt_weight_scores = {w: fit[2] for w, fit in fits.items()}
+    estimator, pt_seconds, _ = fits.pop(weighting.best(pt_weight_scores))
+    fits.clear()  # the network auto did not keep
+    weight_note = weighting.note(config.class_weight, task, data.y_train, (chosen.class_weight, chosen.weight_scores),
+                                 (estimator.class_weight, pt_weight_scores))
+    data.notes.extend([weight_note] if weight_note else [])
     sk_curve, pt_curve = _size_curves(data, config, dataset.kind, chosen.model, estimator, network, report)
 
     report(Progress("evaluate", 0.96, "Scoring both sides on the test split"))
@@ -251,7 +226,8 @@ def _run_comparison(dataset: Dataset, config: CompareConfig, on_progress: Callab
         def on_repeat(i, n):
             report(Progress("seeds", 0.96 + 0.03 * (i - 1) / n, f"Rerunning both sides with seed {seed + i} ({i} of {n})"))
 
-        spread = seeds.seed_spread(dataset, config, chosen.name, network, (scores["sklearn"], scores["pytorch"]), on_repeat)
+        spread = seeds.seed_spread(dataset, config, chosen.name, network, (scores["sklearn"], scores["pytorch"]), on_repeat,
+                                   sklearn_weight=chosen.class_weight, pytorch_weight=estimator.class_weight)
     facts = Facts(
         task=task, kind=dataset.kind, metric=metric, dummy=scores["dummy"], sklearn=scores["sklearn"], pytorch=scores["pytorch"],
         gap=gap, lift=lift, p_value=p_value, test_name=test_name, sklearn_name=models["sklearn"].name, network=network,
@@ -289,8 +265,9 @@ def _run_comparison(dataset: Dataset, config: CompareConfig, on_progress: Callab
         per_class=per_class,
         confusion=confusion,
         training={"device": estimator.device_.type, "network": network, "epochs_run": len(estimator.history_),
-                  "best_epoch": estimator.best_epoch_, "stopped_early": estimator.stopped_early_},
-        baseline_scores={"chosen": chosen.name, "validation": chosen.val_scores},
+                  "best_epoch": estimator.best_epoch_, "stopped_early": estimator.stopped_early_,
+                  "class_weight": estimator.class_weight, "class_weight_validation": pt_weight_scores},
+        baseline_scores={"chosen": chosen.label, "family": chosen.name, "class_weight": chosen.class_weight, "validation": chosen.val_scores},
         notes=data.notes,
         config=config.to_dict(),
         prepared=data,

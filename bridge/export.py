@@ -28,7 +28,7 @@ from bridge import atomic
 from bridge.experiment import Comparison
 from bridge.html_report import to_html
 from bridge.report import to_json
-from bridge.templates.scripts import DataSource, data_source, render_pytorch, render_sklearn, template
+from bridge.templates.scripts import DataSource, data_source, is_hog, render_pytorch, render_sklearn, template
 
 PIPELINE_EXAMPLE = {
     "table": 'from train_sklearn import DATA, load_frame, make_problem\n\npipeline = joblib.load("sklearn_model.joblib")\n'
@@ -70,10 +70,12 @@ def sklearn_parameters(comparison: Comparison) -> str:
         params = {k: v for k, v in step.get_params(deep=True).items() if not hasattr(v, "get_params")}  # nested estimators: by their params
         steps.append({"name": name, "class": f"{type(step).__module__}.{type(step).__name__}", "params": _jsonable(params)})
     images = comparison.dataset["kind"] == "images"
+    hog = "; its HOG step is Bridge's own class (bridge.image_features): loading the file needs Bridge installed, " \
+          "train_sklearn.py rebuilds the same model without it" if is_hog(comparison.models["sklearn"].artifact) else ""
     return json.dumps({
         "warning": "sklearn_model.joblib is a pickle: load it only if it comes from a source you trust",
         "scikit_learn_version": sklearn.__version__,
-        "input": "flattened pixels, as prepare() in train_sklearn.py builds them before scaling" if images
+        "input": ("flattened pixels in [0, 1], as load_images() in train_sklearn.py returns them" + hog) if images
         else "the feature frame that make_problem() in train_sklearn.py returns",
         "steps": steps, "feature_names": comparison.prepared.feature_names, "classes": comparison.prepared.classes,
     }, indent=2)
@@ -85,12 +87,16 @@ def sklearn_joblib(comparison: Comparison) -> bytes:
     return buffer.getvalue()
 
 
-def requirements() -> str:
-    """The versions this run used, for a fresh environment (local build tags such as +cpu dropped)."""
+def requirements(comparison: Comparison | None = None) -> str:
+    """The versions this run used, for a fresh environment (local build tags such as +cpu dropped); scikit-image for a HOG baseline."""
     import pandas
 
     versions = {"numpy": np.__version__, "pandas": pandas.__version__, "scikit-learn": sklearn.__version__, "torch": torch.__version__,
                 "joblib": joblib.__version__}
+    if comparison is not None and is_hog(comparison.models["sklearn"].artifact):
+        import skimage
+
+        versions["scikit-image"] = skimage.__version__
     return "".join(f"{name}=={version.split('+')[0]}\n" for name, version in versions.items())
 
 
@@ -117,7 +123,7 @@ def export_files(comparison: Comparison) -> dict[str, bytes]:
     source = data_source(comparison)
     files = {
         "README.md": readme(comparison, source).encode("utf-8"),
-        "requirements.txt": requirements().encode("utf-8"),
+        "requirements.txt": requirements(comparison).encode("utf-8"),
         "train_sklearn.py": render_sklearn(comparison, source).encode("utf-8"),
         "train_pytorch.py": render_pytorch(comparison, source).encode("utf-8"),
         "model.pt": checkpoint_bytes(comparison),

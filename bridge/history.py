@@ -28,7 +28,8 @@ def settings_of(config: CompareConfig) -> dict[str, str]:
     settings.update({
         "dropout": f"{mlp.dropout:g}", "learning rate": f"{train.lr:g}", "epochs (at most)": str(train.epochs),
         "batch size": str(train.batch_size), "early stopping": f"patience {train.patience}" if train.patience else "off",
-        "weight decay": f"{train.weight_decay:g}", "baseline": config.baseline, "seed": str(config.seed),
+        "weight decay": f"{train.weight_decay:g}", "baseline": config.baseline,
+        "class weighting": config.class_weight, "seed": str(config.seed),
         "target": str(config.target), "task": config.task,
     })
     return settings

@@ -24,7 +24,9 @@ def bridge_note(comparison: Comparison) -> list[tuple[str, str]]:
         mlp = config["mlp"]
         learned = (f"{mlp['hidden_layers']} hidden layer(s) of {mlp['width']} units learn a new representation of the "
                    f"{c.dataset['features']} inputs before the last layer decides")
-    baseline_sees = "fixed pixel positions" if images else "the features as given"
+    hog = c.baseline_scores.get("family") == "hog"
+    baseline_sees = ("HOG descriptors: gradient directions counted in fixed cells, features made by hand" if hog
+                     else "fixed pixel positions" if images else "the features as given")
     train = config["train"]
     stop = f"stopped early after {training['epochs_run']}" if training["stopped_early"] else f"ran all {training['epochs_run']}"
     return [

@@ -17,6 +17,7 @@ from bridge import classical
 from bridge.config import CompareConfig
 from bridge.data import Dataset
 from bridge.evaluate import score
+from bridge.image_features import pixel_layout
 from bridge.prepare import prepare
 from bridge.training import NeuralEstimator
 
@@ -32,16 +33,21 @@ def affordable(dataset: Dataset, rows: int, features: int) -> bool:
 
 
 def seed_spread(dataset: Dataset, config: CompareConfig, baseline: str, network: str, first: tuple[float, float],
-                on_step: Callable[[int, int], object] | None = None) -> dict:
-    """Scores of both sides over ``config.repeats`` seeds (the first run's included), with mean and sd of each."""
+                on_step: Callable[[int, int], object] | None = None, sklearn_weight: str = "none", pytorch_weight: str = "none") -> dict:
+    """Scores of both sides over ``config.repeats`` seeds (the first run's included), with mean and sd of each.
+
+    Each side keeps what the first run chose for it, the baseline family and the class weighting
+    (``sklearn_weight``, ``pytorch_weight``): the repeats measure the luck of the split, not a new choice.
+    """
     seeds = [config.seed + i for i in range(config.repeats)]
     sk_scores, pt_scores = [first[0]], [first[1]]
     for i, seed in enumerate(seeds[1:], start=1):
         if on_step is not None:
             on_step(i, len(seeds) - 1)
         data = prepare(dataset, replace(config, seed=seed))
-        model = classical.BASELINES[data.task][baseline](seed).fit(data.X_train_flat, data.y_train)
-        estimator = NeuralEstimator(data.task, network, config.mlp, config.cnn, config.train, seed)
+        pixels = pixel_layout(data, dataset.images) if dataset.kind == "images" else None  # this split's scaling, for the HOG family
+        model = classical.make_baseline(data.task, baseline, seed, sklearn_weight, pixels).fit(data.X_train_flat, data.y_train)
+        estimator = NeuralEstimator(data.task, network, config.mlp, config.cnn, config.train, seed, class_weight=pytorch_weight)
         estimator.fit(data.X_train, data.y_train, data.X_val, data.y_val, classes=data.classes)
         sk_scores.append(score(data.task, data.y_test, model.predict(data.X_test_flat)))
         pt_scores.append(score(data.task, data.y_test, estimator.predict(data.X_test)))

@@ -27,6 +27,7 @@ MIN_PATIENCE = 5  # the refits always stop early: a subset run to every epoch co
 # this (rows x input features, or pixels) the two largest subsets are left out: 0.35 of a fit keeps the curve's
 # shape at small sizes without doubling a long run. A rule on the data's size, never the machine's speed.
 FULL_CURVE_MAX_CELLS = 2_000_000
+FULL_CURVE_MAX_PIXELS = 200_000  # a CNN costs far more per input value than an MLP: images x pixels, as seeds.affordable uses
 FLAT_SLOPE = 0.01  # score change per doubling within which a curve counts as flat (verdict_text uses the same)
 MAX_EXTRAPOLATED_DOUBLINGS = 3.0  # beyond 8x today's rows a straight line in log(size) is a guess, not a forecast
 
@@ -46,16 +47,21 @@ def subset_rows(y_train: np.ndarray, task: str, size: int, seed: int) -> np.ndar
     return np.sort(rows)
 
 
-def network_fractions(rows: int, features: int) -> tuple[float, ...]:
-    """The subset fractions the network is refitted at: all of them on small data, the two smallest beyond FULL_CURVE_MAX_CELLS."""
-    return FRACTIONS if rows * features <= FULL_CURVE_MAX_CELLS else FRACTIONS[:2]
+def _full_curve(rows: int, features: int, kind: str) -> bool:
+    return rows * features <= (FULL_CURVE_MAX_PIXELS if kind == "images" else FULL_CURVE_MAX_CELLS)
 
 
-def network_note(rows: int, features: int) -> str | None:
-    if rows * features <= FULL_CURVE_MAX_CELLS:
+def network_fractions(rows: int, features: int, kind: str = "table") -> tuple[float, ...]:
+    """The subset fractions the network is refitted at: all of them on small data, the two smallest beyond the size rule."""
+    return FRACTIONS if _full_curve(rows, features, kind) else FRACTIONS[:2]
+
+
+def network_note(rows: int, features: int, kind: str = "table") -> str | None:
+    if _full_curve(rows, features, kind):
         return None
-    return (f"the network's learning curve refits at 10% and 25% of the training rows only ({rows:,} rows x {features:,} inputs "
-            f"is above {FULL_CURVE_MAX_CELLS:,} cells): the larger refits would cost more than the run itself")
+    limit = (f"{FULL_CURVE_MAX_PIXELS:,} image pixels" if kind == "images" else f"{FULL_CURVE_MAX_CELLS:,} cells")
+    return (f"the network's learning curve refits at 10% and 25% of the training rows only ({rows:,} x {features:,} inputs "
+            f"is above {limit}): the larger refits would cost more than the run itself")
 
 
 SEEDED_CURVE_MAX_CELLS = 150_000  # tables up to this many cells repeat each size over the run's seeds (a band, not a line)
@@ -73,7 +79,7 @@ def curve_seeds(seed: int, repeats: int, kind: str, rows: int, features: int) ->
 
 
 def both_sides(data: Prepared, refit_baseline: Callable[[np.ndarray, int], object], make_network: Callable[[int], object],
-               fitted_baseline, fitted_network, largest: int, seeds: list[int],
+               fitted_baseline, fitted_network, largest: int, seeds: list[int], kind: str,
                on_fit: Callable[[str, int, int, int], object] | None = None) -> tuple[list[dict], list[dict], list[str]]:
     """Both sides' validation score against training rows, on the same subsets; plus notes on what was left out.
 
@@ -82,7 +88,7 @@ def both_sides(data: Prepared, refit_baseline: Callable[[np.ndarray, int], objec
     """
     task, n = data.task, len(data.y_train)
     report = on_fit or (lambda *args: None)
-    fractions = network_fractions(n, data.n_features)
+    fractions = network_fractions(n, data.n_features, kind)
     plan = [(side, fraction, seed) for side, side_fractions in (("sklearn", FRACTIONS), ("pytorch", fractions))
             for fraction in side_fractions for seed in seeds]
     val: dict[str, dict[int, list[float]]] = {"sklearn": {}, "pytorch": {}}
@@ -105,7 +111,7 @@ def both_sides(data: Prepared, refit_baseline: Callable[[np.ndarray, int], objec
     pytorch_full = _point(n, [score(task, data.y_val, fitted_network.predict(data.X_val))])
     sklearn_curve = [{**_point(size, values), "train_score": float(np.mean(train[size]))} for size, values in sorted(val["sklearn"].items())]
     pytorch_curve = [_point(size, values) for size, values in sorted(val["pytorch"].items())]
-    notes = [note for note in (network_note(n, data.n_features),) if note]
+    notes = [note for note in (network_note(n, data.n_features, kind),) if note]
     return sklearn_curve + [sklearn_full], pytorch_curve + [pytorch_full], notes
 
 

@@ -27,6 +27,7 @@ from bridge.config import CNNConfig, MLPConfig, TrainConfig
 from bridge.errors import BridgeError
 from bridge.neural import build_network, count_parameters, model_args
 from bridge.optim import make_optimizer, threads_for
+from bridge.weighting import balanced_weights
 
 
 def resolve_device(preference: str = "auto") -> torch.device:
@@ -95,11 +96,14 @@ class NeuralEstimator:
 
     Learned attributes end in ``_``: ``model_``, ``history_``, ``best_epoch_``,
     ``device_``, ``classes_`` (classification) or ``y_mean_``/``y_std_`` (regression).
+    ``class_weight`` "balanced" weighs each class's errors in the loss as scikit-learn's
+    ``class_weight="balanced"`` does (``bridge.weighting``); regression ignores it.
     """
 
     def __init__(self, task: str, network: str = "mlp", mlp: MLPConfig = MLPConfig(), cnn: CNNConfig = CNNConfig(),
-                 train: TrainConfig = TrainConfig(), seed: int = 0):
+                 train: TrainConfig = TrainConfig(), seed: int = 0, class_weight: str = "none"):
         self.task, self.network, self.mlp, self.cnn, self.train, self.seed = task, network, mlp, cnn, train, seed
+        self.class_weight = class_weight
 
     # -- data to tensors ------------------------------------------------------
     def _inputs(self, X) -> torch.Tensor:
@@ -152,7 +156,9 @@ class NeuralEstimator:
         generator = torch.Generator().manual_seed(self.seed)
         if self.task == "classification":
             self.classes_ = sorted(set(np.asarray(y).tolist()) | set(classes or []))
-            loss_fn: nn.Module = nn.CrossEntropyLoss()
+            # "balanced": each row's error weighs n / (k * its class's count), so a rare class counts as much in all as a common one
+            weights = torch.as_tensor(balanced_weights(self.classes_, y), dtype=torch.float32, device=self.device_)
+            loss_fn: nn.Module = nn.CrossEntropyLoss(weight=weights if self.class_weight == "balanced" else None)
             n_outputs = len(self.classes_)
         else:
             self.y_mean_ = float(np.mean(y))

@@ -64,8 +64,10 @@ def context(f: Facts, exception: str = "") -> list[str]:
     if gpu:
         reasons.append(gpu)
     if f.kind == "images":
+        sees = ("describes each picture by hand-made HOG features (edge directions counted in fixed cells)" if "HOG" in f.sklearn_name
+                else "sees each pixel position as a fixed column")
         reasons.append(f"[modality] Images: {f.rows:,} pictures of {f.features:,} pixel values. A CNN learns features from pixels "
-                       f"wherever they sit; the scikit-learn side sees each pixel position as a fixed column.")
+                       f"wherever they sit; the scikit-learn side {sees}.")
     else:
         reasons.append(f"[traits] {_traits(f)}: {'; '.join(trait_leans(f, exception))}.")
     curve = _curve(f)

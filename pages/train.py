@@ -10,8 +10,8 @@ from dataclasses import replace
 import streamlit as st
 
 from bridge import charts, history, views
-from bridge.classical import BASELINE_CHOICES
-from bridge.config import CNNConfig, CompareConfig, MLPConfig, TrainConfig
+from bridge.classical import baseline_choices
+from bridge.config import CLASS_WEIGHTS, CNNConfig, CompareConfig, MLPConfig, TrainConfig
 from bridge.errors import BridgeError
 from bridge.jobs import DONE
 from pages import jobs_ui
@@ -23,6 +23,7 @@ WIDTHS = [8, 16, 32, 64, 128, 256, 512]
 CHANNELS = [4, 8, 16, 32, 64]
 IMAGE_NETWORK = "bridge.image_network"  # the network last run on images
 SUBMIT_NOTICE = "bridge.submit_notice"  # (kind, line): what the last press of Run did
+BASELINE_LABELS = {"auto": "auto (best on validation)", "hog": "hog (HOG features + linear)"}
 KEY = "bridge.train."  # widget keys: a control keeps its identity while its default follows the last run's settings
 
 
@@ -65,12 +66,19 @@ def settings_ui(images: bool) -> CompareConfig:
             cnn = CNNConfig(blocks=blocks, channels=channels, kernel_size=kernel, pooling=pooling, dropout=dropout,
                             batch_norm=batch_norm, augment=augment)
         st.markdown("**scikit-learn baseline**")
-        b1, b2 = st.columns(2)
-        baseline = b1.selectbox("Baseline", BASELINE_CHOICES, index=list(BASELINE_CHOICES).index(last.baseline), key=KEY + "baseline",
-                                format_func=lambda b: "auto (best on validation)" if b == "auto" else b)
-        seed = b2.number_input("Seed", 0, 10_000, last.seed, key=KEY + "seed", help="The same seed and settings give the same numbers")
+        b1, b2, b3 = st.columns(3)
+        choices = baseline_choices(images)  # HOG features only for images; each kind keeps its own pick (its own key)
+        baseline = b1.selectbox("Baseline", choices, index=choices.index(last.baseline) if last.baseline in choices else 0,
+                                key=KEY + ("baseline.images" if images else "baseline"),
+                                format_func=lambda b: BASELINE_LABELS.get(b, b))
+        class_weight = b2.selectbox("Class weighting", CLASS_WEIGHTS, index=CLASS_WEIGHTS.index(last.class_weight), key=KEY + "class_weight",
+                                    help="Both sides. balanced: each class counts as much in all, whatever its size (scikit-learn's "
+                                    "class_weight, a weighted loss in PyTorch). auto: tried where classes are imbalanced, kept if "
+                                    "better on validation. Classification only.")
+        seed = b3.number_input("Seed", 0, 10_000, last.seed, key=KEY + "seed", help="The same seed and settings give the same numbers")
     return replace(  # a table run ignores the CNN, so its settings stay out of the table run's key
         last, target=st.session_state.get(TARGET), task=st.session_state.get(TASK, "auto"), baseline=baseline, network=network,
+        class_weight=class_weight,
         mlp=MLPConfig(layers, width, dropout), cnn=cnn if images else CNNConfig(),
         train=replace(train, lr=lr, epochs=epochs, batch_size=batch, patience=patience if stopping else 0), seed=int(seed),
     )

@@ -10,6 +10,7 @@ from bridge.classical import (
     BASELINE_CHOICES,
     BASELINES,
     LEARNING_CURVE_FRACTIONS,
+    baseline_choices,
     choose_baseline,
     count_parameters,
     estimator_name,
@@ -34,8 +35,9 @@ def regression_arrays():
 
 
 def test_baseline_choices_cover_both_tasks():
-    assert BASELINE_CHOICES == ["auto", "linear", "random_forest", "gradient_boosting"]
-    assert list(BASELINES["classification"]) == list(BASELINES["regression"]) == BASELINE_CHOICES[1:]
+    assert BASELINE_CHOICES == ["auto", "linear", "random_forest", "gradient_boosting", "hog"]
+    assert list(BASELINES["classification"]) == list(BASELINES["regression"]) == BASELINE_CHOICES[1:-1]
+    assert baseline_choices(images=False) == BASELINE_CHOICES[:-1] and baseline_choices(images=True) == BASELINE_CHOICES  # HOG reads images
 
 
 def test_auto_picks_the_best_on_validation(separable):

@@ -111,6 +111,46 @@ def test_scripts_reproduce_the_reported_metrics(runs, script_results, name, side
     assert got[runs[name].metric] == pytest.approx(reported[runs[name].metric], abs=1e-4)  # in fact: the same numbers
 
 
+@pytest.fixture(scope="module")
+def weighted_runs(tmp_path_factory):
+    """Runs whose exports must carry more than a plain estimator: a HOG baseline, and balanced class weights on both sides."""
+    rng = np.random.default_rng(0)
+    X = np.vstack([rng.normal(size=(280, 2)), rng.normal(loc=1.5, size=(10, 2))])
+    path = tmp_path_factory.mktemp("imbalanced") / "imbalanced.csv"
+    pd.DataFrame({"a": X[:, 0], "b": X[:, 1], "label": ["common"] * 280 + ["rare"] * 10}).to_csv(path, index=False)
+    cnn = CompareConfig(baseline="hog", class_weight="balanced", network="cnn", cnn=CNNConfig(blocks=1, channels=4, dropout=0.0),
+                        train=TrainConfig(epochs=2, lr=0.01, batch_size=64, patience=0, device="cpu"), repeats=1)
+    return {"hog": run_comparison(load_builtin("digits_images"), cnn),
+            "balanced": run_comparison(load_dataset(path), _config(target="label", class_weight="balanced"))}
+
+
+def test_hog_and_class_weighted_exports_rebuild_the_same_models(weighted_runs, tmp_path):
+    assert weighted_runs["hog"].baseline_scores["chosen"] == "hog (balanced)"
+    assert weighted_runs["balanced"].training["class_weight"] == "balanced"
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    procs = {}
+    for name, comparison in weighted_runs.items():
+        export.write_export(comparison, tmp_path / name)
+        procs |= {(name, side): subprocess.Popen([sys.executable, f"train_{side}.py"], cwd=tmp_path / name, env=env, stdout=subprocess.PIPE,
+                                                 stderr=subprocess.PIPE, text=True) for side in ("sklearn", "pytorch")}
+    for (name, side), proc in procs.items():
+        out, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, f"{name} {side}: {err[-2000:]}"
+        got, reported = json.loads(out.strip().splitlines()[-1]), weighted_runs[name].models[side].metrics
+        assert got == pytest.approx(reported, abs=1e-6), (name, side)
+    script = (tmp_path / "hog" / "train_sklearn.py").read_text(encoding="utf-8")
+    assert "class HOGFeatures" in script and "LogisticRegression(class_weight='balanced'" in script and "scikit-image" in script
+    assert "scikit-image==" in (tmp_path / "hog" / "requirements.txt").read_text(encoding="utf-8")
+    assert "CLASS_WEIGHT = 'balanced'" in (tmp_path / "balanced" / "train_pytorch.py").read_text(encoding="utf-8")
+    scripts = [str(tmp_path / name / f"train_{side}.py") for name in weighted_runs for side in ("sklearn", "pytorch")]
+    lint = subprocess.run([sys.executable, "-m", "ruff", "check", "--isolated", "--no-cache", "--line-length", "150",
+                           "--select", "E,F,W,I", *scripts], capture_output=True, text=True)
+    assert lint.returncode == 0, lint.stdout
+    pipeline = joblib.load(tmp_path / "hog" / "sklearn_model.joblib")  # the fitted pipeline, scaling and HOG included, predicts as the run did
+    images = weighted_runs["hog"].source.images.floats(weighted_runs["hog"].prepared.split.test)
+    np.testing.assert_array_equal(pipeline.predict(images.reshape(len(images), -1)), weighted_runs["hog"].models["sklearn"].predictions)
+
+
 def test_the_script_rebuilds_the_same_matrices(runs, exported):
     """Split, filtering of blank targets, dates, yes/no, one-hot of formula-like cells: the exact arrays both sides saw."""
     script = runpy.run_path(str(exported["csv"] / "train_pytorch.py"), run_name="not_main")

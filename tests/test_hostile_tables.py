@@ -21,9 +21,10 @@ from bridge.cli import EXIT_BAD_INPUT, main
 from bridge.csv_reader import parse_csv
 from bridge.data import Dataset, load_dataset
 from bridge.errors import BridgeError
-from bridge.experiment import WarningTally, run_comparison
+from bridge.experiment import run_comparison
 from bridge.problem import make_problem
 from bridge.safe_csv import safe_csv_bytes
+from bridge.warning_notes import WarningTally
 
 FAST = ["--epochs", "2", "--repeats", "1", "--width", "8", "--hidden-layers", "1", "--baseline", "linear", "--quiet"]
 BIG = 2**70  # 1180591620717411303424: a float keeps only its first 16 digits, int64 none of it

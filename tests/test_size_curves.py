@@ -50,6 +50,10 @@ def test_big_data_refits_the_network_at_the_small_sizes_only_and_says_so():
     assert size_curves.network_fractions(100_000, 50) == (0.1, 0.25)
     assert "10% and 25%" in size_curves.network_note(100_000, 50)
     assert size_curves.network_note(1_000, 10) is None
+    # a CNN costs more per input value: 1,149 digits of 20x20 pixels refit at the small sizes only
+    assert size_curves.network_fractions(1_149, 400, "images") == (0.1, 0.25)
+    assert "image pixels" in size_curves.network_note(1_149, 400, "images")
+    assert size_curves.network_fractions(1_149, 64, "images") == size_curves.FRACTIONS
 
 
 def test_refits_always_stop_early():

@@ -19,6 +19,8 @@ from pathlib import Path
 from string import Template
 
 import numpy as np
+from sklearn.base import clone
+from sklearn.pipeline import Pipeline
 
 from bridge.config import CompareConfig
 from bridge.csv_reader import EXTRA_NA
@@ -26,6 +28,7 @@ from bridge.data import load_builtin
 from bridge.errors import BridgeError
 from bridge.experiment import Comparison
 from bridge.features import MAX_CATEGORIES
+from bridge.image_features import HOGFeatures
 from bridge.problem import MIN_PER_CLASS, make_problem
 from bridge.safe_csv import FORMULA_STARTS, safe_csv_bytes
 from bridge.task import TRUE_WORDS
@@ -45,7 +48,11 @@ PIXELS = {  # how each side sees the images, as in bridge/prepare.py
                 "    flat = images.reshape(len(y), -1)\n    scaler = StandardScaler().fit(flat[train])\n"
                 "    X_train, X_val, X_test = (scaler.transform(flat[rows]).astype(np.float32) for rows in (train, val, test))"),
     "pytorch": ("the network sees the images as they are.", "    X_train, X_val, X_test = images[train], images[val], images[test]"),
+    # Bridge hands its HOG family the scaled pixels and undoes the scaling first: the same descriptors as from these.
+    "hog": ("every pixel as it is, in [0, 1]: HOG needs the image as it looks.",
+            "    flat = images.reshape(len(y), -1)\n    X_train, X_val, X_test = flat[train], flat[val], flat[test]"),
 }
+HOG_IMPORTS = ["from skimage.feature import hog", "from sklearn.base import BaseEstimator, TransformerMixin"]
 
 
 def template(name: str) -> Template:
@@ -160,10 +167,12 @@ def _common(comparison: Comparison, source: DataSource, side: str) -> dict[str, 
     split = template("split.py.txt").substitute()
     # A shipped data file is checked against MANIFEST.json before it is read (a built-in has no file to check).
     call = "    verify_data(source)  # refuse a data file cut short or changed since the export\n" if source.file_name else ""
+    hog = side == "sklearn" and is_hog(comparison.models["sklearn"].artifact)
     if comparison.dataset["kind"] == "images":
-        doc, code = PIXELS[side]
+        doc, code = PIXELS["hog" if hog else side]
         data = template("image_data.py.txt").substitute(split=split, inputs_doc=doc, inputs=code, verify_call=call)
-        imports = ["from sklearn.preprocessing import StandardScaler"] if side == "sklearn" else []
+        imports = HOG_IMPORTS if hog else ["from sklearn.preprocessing import StandardScaler"] if side == "sklearn" else []
+        data += "\n\n\n" + template("hog_features.py.txt").substitute() if hog else ""
     else:
         items += _table_settings(comparison, source)
         data, imports = template("table_data.py.txt").substitute(split=split, verify_call=call), TABLE_IMPORTS
@@ -203,13 +212,40 @@ def estimator_code(model, indent: int = 4) -> tuple[str, str]:
     return code, f"from {module} import {cls.__name__}"
 
 
+def is_hog(model) -> bool:
+    """A pipeline that starts with HOG features (``bridge.classical.hog_baseline``)."""
+    return isinstance(model, Pipeline) and isinstance(model.steps[0][1], HOGFeatures)
+
+
+def model_code(model, indent: int = 4) -> tuple[str, list[str]]:
+    """The code that rebuilds the baseline and its import lines; a HOG pipeline as ``make_pipeline`` of its steps.
+
+    The scripts define ``HOGFeatures`` themselves and hand it raw pixels, so its step is written without
+    the scaling Bridge undoes, and with the cell size Bridge chose from the image size.
+    """
+    if not isinstance(model, Pipeline):
+        code, line = estimator_code(model, indent)
+        return code, [line]
+    inner = " " * (indent + 4)
+    steps, imports = [], ["from sklearn.pipeline import make_pipeline"]
+    for _, step in model.steps:
+        if isinstance(step, HOGFeatures):
+            step = clone(step).set_params(pixel_mean=None, pixel_scale=None, pixel_levels=None, cell_size=step.cell_size_)
+        code, line = estimator_code(step, indent + 4)
+        steps.append(f"{inner}{code},\n")
+        imports += [] if isinstance(step, HOGFeatures) else [line]
+    return "make_pipeline(\n" + "".join(steps) + " " * indent + ")", imports
+
+
 def render_sklearn(comparison: Comparison, source: DataSource | None = None) -> str:
     source = source or data_source(comparison)
     parts = _common(comparison, source, "sklearn")
-    model, model_import = estimator_code(comparison.models["sklearn"].artifact)
+    artifact = comparison.models["sklearn"].artifact
+    model, model_imports = model_code(artifact)
     stdlib = ["import argparse", "import json", "from dataclasses import dataclass", *parts.pop("stdlib")]
-    parts["imports"] = _imports(stdlib, [*parts["imports"], model_import])
-    return template("train_sklearn.py.txt").substitute(parts, model=model)
+    parts["imports"] = _imports(stdlib, [*parts["imports"], *model_imports])
+    needs = "numpy, pandas, scikit-learn and scikit-image" if is_hog(artifact) else "numpy, pandas and scikit-learn"
+    return template("train_sklearn.py.txt").substitute(parts, model=model, needs=needs)
 
 
 def render_pytorch(comparison: Comparison, source: DataSource | None = None) -> str:
@@ -219,6 +255,8 @@ def render_pytorch(comparison: Comparison, source: DataSource | None = None) -> 
     augment = network == "cnn" and config["cnn"]["augment"]
     parts["settings"] += "\n" + _settings([
         ("NETWORK", _literal(network), "mlp or cnn"), ("NETWORK_CONFIG", _literal(config[network]), "its shape"),
+        ("CLASS_WEIGHT", _literal(comparison.training.get("class_weight", "none")),
+         "balanced: the loss weighs classes by 1 / their training count, as the run chose; none: every row alike"),
         *((key.upper(), _literal(value), TRAIN_NOTES.get(key, "")) for key, value in train.items()),
         ("TRAIN", "{" + ", ".join(f"{key!r}: {key.upper()}" for key in train) + "}", "stored in the checkpoint, as Bridge stores it"),
     ])
@@ -232,9 +270,11 @@ def render_pytorch(comparison: Comparison, source: DataSource | None = None) -> 
 
 def loop_code(comparison: Comparison) -> tuple[str, str]:
     """The line of scikit-learn that hides training, and the PyTorch loop that spells it out, with this run's settings."""
-    model, _ = estimator_code(comparison.models["sklearn"].artifact, indent=0)
+    model, _ = model_code(comparison.models["sklearn"].artifact, indent=0)
     train, training = comparison.config["train"], comparison.training
     loss = "nn.CrossEntropyLoss()" if comparison.dataset["task"] == "classification" else "nn.MSELoss()"
+    if training.get("class_weight") == "balanced":
+        loss = "nn.CrossEntropyLoss(weight=class_weights)"
     values = {"model": model, "loss": loss, "device": training["device"], "lr": f"{train['lr']:g}", "weight_decay": f"{train['weight_decay']:g}",
               "epochs": train["epochs"], "batch_size": train["batch_size"], "network": training["network"].upper()}
     sklearn_code, pytorch_code = template("loop_snippet.py.txt").substitute(values).split("# ---- pytorch\n")
