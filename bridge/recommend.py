@@ -4,7 +4,8 @@ Rules fire in order and each reason names its rule and quotes its number, so
 a user can see why and disagree:
 
 0. no-signal  a target that does not vary on the training or test rows: nothing to rank, whatever the scores say
-1. floor      both sides against the Dummy floor; no lift beyond noise -> verdict "no-signal"
+1. floor      both sides against the Dummy floor; no lift beyond noise -> verdict "no-signal" (on a split under
+              MIN_TEST_ROWS, every seed's better side clearing the floor shows the signal one split cannot)
 2. gap        the test gap with its paired bootstrap interval and paired test (McNemar or
               bootstrap); a winner needs a gap beyond NEGLIGIBLE *and* beyond the noise
 3. small-split under MIN_TEST_ROWS test rows one split cannot decide: the seeds decide where they exist,
@@ -209,6 +210,18 @@ def _constant(f: Facts) -> Recommendation:
         would_change=["A target column that varies", "More rows, if the values that differ are rare"], tradeoffs=tradeoffs(f))
 
 
+def _seeds_beat_floor(f: Facts) -> bool:
+    """Every seed's better side clears the floor by SIGNAL: on a split too small to show it, repeated splits can.
+
+    The floor is this run's Dummy score: a prior (or mean) predictor scores 1/classes balanced accuracy and about 0 R^2
+    on any split, so one number stands for every seed.
+    """
+    if not f.seeds or len(f.seeds.get("seeds", [])) < 2:
+        return False
+    best = np.maximum(f.seeds["sklearn"], f.seeds["pytorch"])
+    return bool(np.all(best - f.dummy >= SIGNAL))
+
+
 def recommend(f: Facts) -> Recommendation:
     """Apply the rules in order: constant target, the floor, the gap, the split's size, the seeds, the tie-break."""
     if f.constant_target:
@@ -220,7 +233,14 @@ def recommend(f: Facts) -> Recommendation:
                     f"and no seeds were rerun to lean on, so this verdict is tentative and its confidence is capped at {SMALL_SPLIT_CAP:.0%}."))
     reasons = [f"[floor] Dummy scores {f.dummy:.3f} {f.metric}; scikit-learn {f.sklearn:.3f}, PyTorch {f.pytorch:.3f}: the better "
                f"side is {lift.gap:+.3f} over the floor (95% interval {lift.low:+.3f} to {lift.high:+.3f})."]
-    if lift.gap < SIGNAL or lift.low <= 0:
+    split_shows_signal = lift.gap >= SIGNAL and lift.low > 0
+    seeds_show_signal = small and not split_shows_signal and _seeds_beat_floor(f)
+    if seeds_show_signal:  # one tiny split cannot show a signal beyond its noise; the seeds' splits can
+        lows = np.maximum(f.seeds["sklearn"], f.seeds["pytorch"]) - f.dummy
+        reasons.append(f"[small-split] On {f.test_rows} test rows one split cannot show the signal beyond its noise, but on every "
+                       f"one of {len(lows)} seeds the better side beats the Dummy floor by at least {SIGNAL} {f.metric} "
+                       f"(by {lows.min():+.3f} to {lows.max():+.3f}), so there is a signal to rank the tools on.")
+    if not (split_shows_signal or seeds_show_signal):
         reasons.append(f"[no-signal] Neither side beats the Dummy floor by at least {SIGNAL} {f.metric} beyond the noise: the "
                        f"features show no usable signal for this target.")
         confidence, means = _cap(f, 1.0 - lift.share_above(SIGNAL), f"The share of {len(lift.draws):,} bootstrap resamples of the "

@@ -83,3 +83,23 @@ def noise_table(rows: int = 600, features: int = 8, task: str = "classification"
     X = rng.normal(size=(rows, features))
     y = rng.choice(["left", "right"], size=rows) if task == "classification" else rng.normal(size=rows)
     return _frame(X, y)
+
+
+def imbalanced_table(rows: int = 2000, ratio: int = 28, seed: int = 0):
+    """A rare class (1 in ``ratio + 1`` rows) set apart by a threshold on two of six columns, plus label noise.
+
+    Unweighted models lean on the common class and miss the rare one; balanced accuracy, the score both sides are
+    ranked by, rewards the side that weights classes. A case for fair baselines, not for a network.
+    """
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(rows, 6))
+    rare = (X[:, 0] + 0.7 * X[:, 1]) > np.quantile(X[:, 0] + 0.7 * X[:, 1], 1 - 1 / (ratio + 1))
+    flip = rng.random(rows) < 0.01
+    return _frame(X, np.where(rare ^ flip, "rare", "common"))
+
+
+def tiny_table(rows: int = 40, seed: int = 0):
+    """A few dozen rows with a linear rule: one test split (8 rows) cannot decide, so the seeds must."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(rows, 3))
+    return _frame(X, np.where(X[:, 0] - 0.5 * X[:, 2] + 0.1 * rng.normal(size=rows) > 0, "up", "down"))

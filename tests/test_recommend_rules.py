@@ -281,3 +281,15 @@ def test_the_curve_reason_refuses_to_extrapolate_far_and_says_when_curves_do_not
     apart = [{"train_size": 500, "val_score": 0.90}, {"train_size": 1000, "val_score": 0.80}]
     assert "scikit-learn leads on the validation rows by 0.060 and the curves are not converging" in reason(
         recommend(facts(sklearn_curve=sk, pytorch_curve=apart)), "curve")
+
+
+def test_a_tiny_split_whose_lift_is_inside_the_noise_is_not_no_signal_when_every_seed_clears_the_floor():
+    tiny = facts(gap=0.0, half=0.2, test_rows=8, lift=estimate(0.25, 0.3), dummy=0.5, sklearn=0.75, pytorch=0.75)
+    assert recommend(tiny).verdict == "no-signal"  # no seeds: one 8-row split shows nothing beyond its noise
+    with_seeds = recommend(replace(tiny, seeds=seeds([0.70, 0.80, 0.75], [0.72, 0.70, 0.74])))
+    assert with_seeds.verdict == "sklearn" and with_seeds.confidence <= 0.6
+    floor_reason = next(r for r in with_seeds.reasons if r.startswith("[small-split] On 8 test rows"))
+    assert "on every one of 3 seeds the better side beats the Dummy floor by at least 0.02" in floor_reason
+    assert "(by +0.220 to +0.300)" in floor_reason
+    one_seed_at_the_floor = recommend(replace(tiny, seeds=seeds([0.70, 0.51, 0.75], [0.72, 0.50, 0.74])))
+    assert one_seed_at_the_floor.verdict == "no-signal"

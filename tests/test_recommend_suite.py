@@ -38,6 +38,10 @@ CASES = {
                 _table("oblique", synthetic.oblique_regression())),
     "moved_digits": ("pytorch", "objects that move around the canvas: a pixel baseline collapses, a CNN does not",
                      lambda: Dataset("moved_digits", "images", images=synthetic.moved_digits(canvas=16), default_target="class")),
+    "imbalanced": ("sklearn", "a 28:1 rare class set apart by a threshold on two columns: a class-weighted baseline finds it",
+                   _table("imbalanced", synthetic.imbalanced_table())),
+    "tiny": ("sklearn", "40 rows of a linear rule: one 8-row test split cannot decide, the seeds say tie, the simpler tool wins",
+             _table("tiny", synthetic.tiny_table())),
     "noise_labels": ("no-signal", "random labels", _table("noise_labels", synthetic.noise_table())),
     "noise_numbers": ("no-signal", "a random numeric target", _table("noise_numbers", synthetic.noise_table(task="regression"))),
 }
@@ -85,5 +89,8 @@ def test_verdicts_rest_on_the_rule_that_should_decide_them():
     assert any(r.startswith("[clear-gap]") for r in _run("oblique")["recommendation"]["reasons"])
     assert any(r.startswith("[clear-gap]") for r in _run("moved_digits")["recommendation"]["reasons"])
     assert any(r.startswith("[no-signal]") for r in _run("noise_labels")["recommendation"]["reasons"])
+    # A test split too small to decide says so and leans on the seeds, with its confidence capped.
+    tiny = _run("tiny")["recommendation"]
+    assert any(r.startswith("[small-split]") for r in tiny["reasons"]) and tiny["confidence"] <= 0.6
     evidence = _run("oblique")["recommendation"]["evidence"]
     assert evidence["gap_low"] > 0.01 and evidence["p_value"] < 0.05
