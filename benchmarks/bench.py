@@ -29,7 +29,7 @@ import torch
 from torch import nn
 
 from bridge.config import CNNConfig, MLPConfig, TrainConfig
-from bridge.training import NeuralEstimator, resolve_device
+from bridge.models.training import NeuralEstimator, resolve_device
 
 ROWS, FEATURES, CLASSES, WIDTH, BATCH, EPOCHS, LR = 20_000, 30, 3, 64, 64, 10, 1e-3
 LEAN_ADAM_EARNS_ITS_PLACE = 1.1  # torch's fused Adam must make the fit this much slower for the private kernel call to stay
@@ -113,8 +113,8 @@ def bench_mlp(repeats: int) -> dict:
 
 
 def bench_cnn(repeats: int) -> dict:
-    from bridge.cnn import CNN
-    from bridge.images import images_from_digits
+    from bridge.io.images import images_from_digits
+    from bridge.models.cnn import CNN
 
     digits = images_from_digits()
     X, labels = digits.floats(), digits.labels
@@ -142,7 +142,7 @@ def bench_optimizers(repeats: int) -> dict:
     """
     from unittest import mock
 
-    from bridge import optim, training
+    from bridge.models import optim, training
 
     X, y, X_val, y_val = mlp_data()
     contestants = {
@@ -174,7 +174,7 @@ def first_optimizer_seconds(repeats: int = 3) -> dict:
 
     makers = {"lean_adam": "make_optimizer(model, 1e-3, 0.0, torch.device('cpu'))",
               "adam_fused": "torch.optim.Adam(model.parameters(), lr=1e-3, fused=True)"}
-    script = ("import time, torch\nfrom bridge.optim import make_optimizer\nmodel = torch.nn.Linear(30, 64)\n"
+    script = ("import time, torch\nfrom bridge.models.optim import make_optimizer\nmodel = torch.nn.Linear(30, 64)\n"
               "model(torch.ones(1, 30)).sum().backward()\nstart = time.perf_counter()\noptimizer = {}\noptimizer.step()\n"
               "print(type(optimizer).__name__, time.perf_counter() - start)")
     times: dict = {name: [] for name in makers}

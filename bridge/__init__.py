@@ -27,11 +27,11 @@ __all__ = ["BridgeError", "CompareConfig", "Comparison", "compare", "load_datase
 if TYPE_CHECKING:
     from bridge.api import compare
     from bridge.config import CompareConfig
-    from bridge.data import load_dataset
     from bridge.errors import BridgeError
     from bridge.experiment import Comparison
+    from bridge.io.data import load_dataset
 
-_HOMES = {"compare": "bridge.api", "CompareConfig": "bridge.config", "load_dataset": "bridge.data", "BridgeError": "bridge.errors",
+_HOMES = {"compare": "bridge.api", "CompareConfig": "bridge.config", "load_dataset": "bridge.io.data", "BridgeError": "bridge.errors",
           "Comparison": "bridge.experiment"}
 
 

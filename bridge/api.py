@@ -21,8 +21,8 @@ from bridge.errors import BridgeError
 if TYPE_CHECKING:
     import pandas as pd
 
-    from bridge.data import Dataset
     from bridge.experiment import Comparison
+    from bridge.io.data import Dataset
 
 # Flat keyword -> the part of CompareConfig it sets. ``dropout`` sets both networks' dropout (one concept, two shapes);
 # ``cnn_dropout`` sets the CNN's alone, as the CLI's --cnn-dropout does.
@@ -59,7 +59,7 @@ def load(data: str | os.PathLike | bytes | pd.DataFrame | Dataset, image_size: i
     """Any accepted input as a Dataset; a DataFrame is a table whose default target is guessed as a CSV's is."""
     import pandas as pd
 
-    from bridge.data import Dataset, load_dataset, table_dataset
+    from bridge.io.data import Dataset, load_dataset, table_dataset
 
     if isinstance(data, Dataset):
         return data

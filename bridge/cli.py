@@ -11,11 +11,12 @@ import os
 import re
 import sys
 
-from bridge import atomic, limits
-from bridge.classical import BASELINE_CHOICES
 from bridge.config import CLASS_WEIGHTS, TASKS, CNNConfig, CompareConfig, MLPConfig, TrainConfig
 from bridge.errors import BridgeError
-from bridge.limits import MAX_ROWS
+from bridge.io import limits
+from bridge.io.limits import MAX_ROWS
+from bridge.models.classical import BASELINE_CHOICES
+from bridge.outputs import atomic
 
 EXIT_BAD_INPUT = 2
 
@@ -126,8 +127,8 @@ def config_from_args(args: argparse.Namespace) -> CompareConfig:
 
 
 def cmd_datasets() -> None:
-    from bridge.data import BUILTINS, load_builtin
-    from bridge.problem import make_problem
+    from bridge.io.data import BUILTINS, load_builtin
+    from bridge.problem.table import make_problem
 
     print(f"{'name':<16} {'kind':<7} {'rows':>6} {'columns':>8}  {'task':<15} {'target':<18} description")
     for name, entry in BUILTINS.items():
@@ -168,7 +169,7 @@ def check_device(preference: str) -> None:
         return
     import torch
 
-    from bridge.training import resolve_device
+    from bridge.models.training import resolve_device
 
     device = resolve_device(preference)
     if device.type == "cuda" and device.index is not None and device.index >= torch.cuda.device_count():
@@ -194,10 +195,10 @@ def check_against_data(dataset, config: CompareConfig) -> None:
 
 
 def cmd_compare(args: argparse.Namespace) -> None:
-    from bridge.data import load_dataset
     from bridge.experiment import run_comparison
-    from bridge.report import summary, write_json
-    from bridge.target_guess import target_line
+    from bridge.io.data import load_dataset
+    from bridge.outputs.report import summary, write_json
+    from bridge.problem.target_guess import target_line
 
     config = config_from_args(args)
     config.validate()  # the parser checked each option; this checks them together (seed + repeats)
@@ -226,7 +227,7 @@ def cmd_compare(args: argparse.Namespace) -> None:
         comparison.models["pytorch"].artifact.save_checkpoint(args.checkpoint)
         print(f"Saved the PyTorch checkpoint to {args.checkpoint}")
     if args.export:
-        from bridge.export import write_export
+        from bridge.outputs.export import write_export
 
         written = write_export(comparison, args.export)
         print(f"Exported {len(written)} files to {args.export}: see its README.md")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields
 
 TASKS = ("auto", "classification", "regression")
-CLASS_WEIGHTS = ("auto", "none", "balanced")  # bridge.weighting applies them
+CLASS_WEIGHTS = ("auto", "none", "balanced")  # bridge.models.weighting applies them
 
 
 @dataclass(frozen=True)
@@ -68,13 +68,13 @@ class CompareConfig:
         return asdict(self)
 
     def validate(self) -> None:
-        """Raise BridgeError for a setting no run should start with, naming it and its range (``bridge.limits``).
+        """Raise BridgeError for a setting no run should start with, naming it and its range (``bridge.io.limits``).
 
         Cheap and data-free, so callers run it before loading anything; bounds that depend on the
         data (CNN blocks against the image size) are checked once the data is loaded.
         """
-        from bridge import limits
         from bridge.errors import BridgeError
+        from bridge.io import limits
 
         m, c, t = self.mlp, self.cnn, self.train
         ranges = [  # name, value, lowest, highest; NaN fails every comparison, so it is refused too

@@ -16,15 +16,16 @@ from dataclasses import dataclass, field
 import numpy as np
 from sklearn.base import clone
 
-from bridge import classical, evaluate, seeds, size_curves, weighting
 from bridge.config import CompareConfig
-from bridge.data import Dataset
-from bridge.evidence import constant_parts, paired_gap, paired_p
-from bridge.image_features import pixel_layout
+from bridge.decision import evaluate, seeds, size_curves
+from bridge.decision.evidence import constant_parts, paired_gap, paired_p
+from bridge.decision.recommend import Facts, recommend
+from bridge.io.data import Dataset
 from bridge.memory import release_unused_memory
-from bridge.prepare import Prepared, prepare
-from bridge.recommend import Facts, recommend
-from bridge.training import EpochLog, NeuralEstimator
+from bridge.models import classical, weighting
+from bridge.models.image_features import pixel_layout
+from bridge.models.training import EpochLog, NeuralEstimator
+from bridge.problem.prepare import Prepared, prepare
 from bridge.warning_notes import WarningTally
 
 
@@ -129,7 +130,7 @@ def _test_result(name: str, model, fit_seconds: float, parameters: int, data: Pr
 
 def _size_curves(data: Prepared, config: CompareConfig, kind: str, baseline, network_fit: NeuralEstimator, network: str,
                  report: Callable[[Progress], object]) -> tuple[list[dict], list[dict]]:
-    """Both sides refitted on the same growing subsets of the training rows (``bridge.size_curves``)."""
+    """Both sides refitted on the same growing subsets of the training rows (``bridge.decision.size_curves``)."""
     def refit_baseline(rows, seed):
         model = clone(baseline)
         if "random_state" in model.get_params(deep=False):

@@ -3,10 +3,10 @@
 import altair as alt
 import streamlit as st
 
-from bridge import representation
-from bridge.note import bridge_note
-from bridge.templates.scripts import loop_code
-from bridge.thumbnails import to_pil
+from bridge.outputs import representation
+from bridge.outputs.note import bridge_note
+from bridge.outputs.templates.scripts import loop_code
+from bridge.outputs.thumbnails import to_pil
 from pages.common import need_comparison
 
 MAX_FILTERS = 32

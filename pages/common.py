@@ -13,15 +13,15 @@ import hashlib
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from bridge.data import BUILTINS, Dataset, load_builtin
+from bridge.decision.verdict_text import verdict_name
 from bridge.experiment import Comparison
-from bridge.markdown import escape_markdown as plain
-from bridge.verdict_text import verdict_name
+from bridge.io.data import BUILTINS, Dataset, load_builtin
+from bridge.outputs.markdown import escape_markdown as plain
 from pages import jobs_ui
 
 DATASET = "bridge.dataset"  # the Dataset in use
 SOURCE = "bridge.source"  # a key naming where it came from: "builtin:iris" or "upload:<sha256>"
-TARGET, TASK = "bridge.target", "bridge.task"  # the Data page's choices
+TARGET, TASK = "bridge.target", "bridge.problem.task"  # the Data page's choices
 TARGET_CONFIRMED = "bridge.target_confirmed"  # the SOURCEs whose weak target guess the user confirmed on Data (a set)
 CELL = "bridge.cell"  # (side, true, predicted) picked on a confusion matrix
 SETTINGS = "bridge.settings"  # the CompareConfig last submitted on Train: its form starts from it, so a return visit keeps them
@@ -150,7 +150,7 @@ def need_comparison() -> Comparison:
     return comparison
 
 
-verdict_label = verdict_name  # the words live in bridge.verdict_text, beside the rest of the verdict's wording
+verdict_label = verdict_name  # the words live in bridge.decision.verdict_text, beside the rest of the verdict's wording
 
 
 def delta_color(gap: float) -> str:

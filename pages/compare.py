@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from bridge import charts, views
-from bridge.charts import CELL_SELECTION
-from bridge.evaluate import metric_label
+from bridge.decision.evaluate import metric_label
+from pages import charts, views
+from pages.charts import CELL_SELECTION
 from pages.common import CELL, PAGES, delta_color, need_comparison
 
 SIDES = {"sklearn": "scikit-learn", "pytorch": "PyTorch"}

@@ -8,11 +8,10 @@ import streamlit as st
 from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileManager
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from bridge import charts, views
-from bridge.data import BUILTINS, load_dataset
 from bridge.errors import BridgeError
+from bridge.io.data import BUILTINS, load_dataset
 from bridge.memory import release_unused_memory
-from pages import jobs_ui
+from pages import charts, jobs_ui, views
 from pages.common import (
     PAGES,
     SOURCE,

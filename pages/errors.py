@@ -3,9 +3,9 @@
 import numpy as np
 import streamlit as st
 
-from bridge import views
-from bridge.safe_csv import safe_csv_bytes
-from bridge.thumbnails import data_uri
+from bridge.outputs.safe_csv import safe_csv_bytes
+from bridge.outputs.thumbnails import data_uri
+from pages import views
 from pages.common import CELL, need_comparison, plain
 
 MAX_THUMBNAILS = 300  # images drawn into the table; the rest of the rows still show without one

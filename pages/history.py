@@ -12,8 +12,8 @@ import altair as alt
 import pandas as pd
 
 from bridge.config import CompareConfig
+from bridge.decision.verdict_text import verdict_name
 from bridge.jobs.store import DONE, Run
-from bridge.verdict_text import verdict_name
 
 
 def settings_of(config: CompareConfig) -> dict[str, str]:

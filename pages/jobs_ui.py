@@ -18,7 +18,7 @@ import streamlit as st
 from bridge.errors import BridgeError
 from bridge.jobs import DONE, FAILED, QUEUED, LocalExecutor, Run, RunStore
 from bridge.jobs.store import CANCELLED
-from bridge.markdown import escape_markdown as plain
+from bridge.outputs.markdown import escape_markdown as plain
 
 OWNER = "bridge.owner"  # who this browser is: its runs are the ones it may list
 CURRENT = "bridge.current"  # the token of the run the results pages show

@@ -3,12 +3,12 @@
 import pandas as pd
 import streamlit as st
 
-from bridge import export
-from bridge.evaluate import metric_label
-from bridge.html_report import to_html
-from bridge.report import to_json
-from bridge.templates.scripts import render_pytorch, render_sklearn
-from bridge.verdict_text import verdict_headline
+from bridge.decision.evaluate import metric_label
+from bridge.decision.verdict_text import verdict_headline
+from bridge.outputs import export
+from bridge.outputs.html_report import to_html
+from bridge.outputs.report import to_json
+from bridge.outputs.templates.scripts import render_pytorch, render_sklearn
 from pages.common import need_comparison
 
 st.title("Recommendation")

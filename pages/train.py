@@ -9,12 +9,11 @@ from dataclasses import replace
 
 import streamlit as st
 
-from bridge import charts, history, views
-from bridge.classical import baseline_choices
 from bridge.config import CLASS_WEIGHTS, CNNConfig, CompareConfig, MLPConfig, TrainConfig
 from bridge.errors import BridgeError
 from bridge.jobs import DONE
-from pages import jobs_ui
+from bridge.models.classical import baseline_choices
+from pages import charts, history, jobs_ui, views
 from pages.common import PAGES, SETTINGS, SOURCE, TARGET, TASK, delta_color, need_dataset, plain, target_unconfirmed, verdict_label
 
 LEARNING_RATES = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2]
@@ -145,7 +144,7 @@ def run_history(source: str) -> None:
     if len(done) < 2:
         return
     picked = st.multiselect("Pick two runs to see what changed", list(labels), default=list(labels)[1::-1], max_selections=2,
-                            key="bridge.history.pick")
+                            key="pages.history.pick")
     if len(picked) != 2:
         return
     before, after = sorted((labels[p] for p in picked), key=lambda r: r.id)
@@ -161,7 +160,7 @@ def run_history(source: str) -> None:
         k: st.column_config.NumberColumn(format="%+.3f" if k == "change" else "%.3f") for k in ("before", "after", "change")})
     curves = {f"#{numbers[r.token]}": jobs_ui.store().epochs(r.id) for r in (before, after)}
     st.altair_chart(history.loss_comparison_chart(history.loss_frame(curves)), width="stretch")
-    if st.button(f"Show #{numbers[after.token]} on the results pages", key="bridge.history.show"):
+    if st.button(f"Show #{numbers[after.token]} on the results pages", key="pages.history.show"):
         jobs_ui.show_run(after.token)
         st.rerun()
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from bridge.data import Dataset
-from bridge.evaluate import metric_label
+from bridge.decision.evaluate import metric_label
 from bridge.experiment import Comparison
-from bridge.features import split_rows
-from bridge.problem import make_problem
-from bridge.task import plan_columns
+from bridge.io.data import Dataset
+from bridge.problem.features import split_rows
+from bridge.problem.table import make_problem
+from bridge.problem.task import plan_columns
 
 SIDE_LABELS = {"dummy": "Dummy floor", "sklearn": "scikit-learn", "pytorch": "PyTorch"}
 

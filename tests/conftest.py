@@ -109,8 +109,8 @@ def classification_run(tmp_path_factory):
     Two repeats, so the seed-spread stage runs too. Returns the comparison, every Progress step,
     the CSV's path and frame, and the number of rows written.
     """
-    from bridge.data import load_dataset
     from bridge.experiment import run_comparison
+    from bridge.io.data import load_dataset
 
     frame = _classification_frame().astype({"label": object})
     frame.loc[list(MISSING_TARGET_ROWS), "label"] = np.nan
@@ -124,8 +124,8 @@ def classification_run(tmp_path_factory):
 @pytest.fixture(scope="session")
 def regression_run(tmp_path_factory):
     """One comparison on a small regression CSV, run once for the session."""
-    from bridge.data import load_dataset
     from bridge.experiment import run_comparison
+    from bridge.io.data import load_dataset
 
     frame = _regression_frame()
     path = tmp_path_factory.mktemp("regression") / "prices.csv"

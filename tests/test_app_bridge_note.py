@@ -9,8 +9,8 @@ from streamlit.testing.v1 import AppTest
 from test_app_support import navigation_as_served, store_finished_run
 
 from bridge.config import CNNConfig, CompareConfig, MLPConfig, TrainConfig
-from bridge.data import load_builtin
 from bridge.experiment import run_comparison
+from bridge.io.data import load_builtin
 from pages.common import DATASET, SOURCE
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")

@@ -98,13 +98,13 @@ def test_raw_upload_bytes_leave_session_state_once_parsed():
 
 
 def test_a_reader_bug_still_gives_one_line_and_keeps_the_dataset(monkeypatch):
-    import bridge.data
+    import bridge.io.data
 
     def broken(*args, **kwargs):
         raise KeyError("a bug in a reader")
 
     at = trained_app("good.csv")
-    monkeypatch.setattr(bridge.data, "load_dataset", broken)  # the Data page imports it afresh on every run
+    monkeypatch.setattr(bridge.io.data, "load_dataset", broken)  # the Data page imports it afresh on every run
     upload(at, "odd.csv", b"x,y\n1,2\n3,4\n5,6\n")  # bytes no earlier test stored, so the store cannot answer
     [error] = texts(at.error)
     assert error == ("Could not read odd.csv: upload a CSV, or a .zip with one folder of images per class. "

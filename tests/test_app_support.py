@@ -77,7 +77,7 @@ def store_finished_run(at: AppTest, dataset_key: str, comparison) -> str:
     """Put an already computed comparison in the store as this session's finished run, shown on the results pages."""
     from bridge.jobs import DONE, RunStore
     from bridge.jobs.worker import summary
-    from bridge.report import to_json
+    from bridge.outputs.report import to_json
 
     store = RunStore()
     at.session_state["bridge.owner"] = owner = "test-owner-" + dataset_key

@@ -6,7 +6,9 @@ import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression
 
-from bridge.classical import (
+from bridge.decision.evaluate import score
+from bridge.errors import BridgeError
+from bridge.models.classical import (
     BASELINE_CHOICES,
     BASELINES,
     LEARNING_CURVE_FRACTIONS,
@@ -19,8 +21,6 @@ from bridge.classical import (
     predict_with_proba,
     timed_fit,
 )
-from bridge.errors import BridgeError
-from bridge.evaluate import score
 
 
 @pytest.fixture(scope="module")

@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 from files import single_error_line
 
-from bridge import data
 from bridge.cli import EXIT_BAD_INPUT, build_parser, config_from_args, main
+from bridge.io import data
 
 ROOT = Path(__file__).resolve().parent.parent
 FAST = ["--epochs", "3", "--repeats", "1", "--width", "16", "--hidden-layers", "1", "--baseline", "linear", "--quiet"]
@@ -58,7 +58,7 @@ def test_compare_prints_the_summary_and_writes_json(tmp_path, capsys):
 
 
 def test_compare_a_csv_with_target_and_checkpoint(tmp_path, capsys, classification_frame):
-    from bridge.training import NeuralEstimator
+    from bridge.models.training import NeuralEstimator
 
     csv = tmp_path / "mine.csv"
     classification_frame.to_csv(csv, index=False)

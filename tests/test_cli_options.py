@@ -10,16 +10,17 @@ from __future__ import annotations
 import pytest
 from files import single_error_line
 
-from bridge import atomic, limits
 from bridge.cli import EXIT_BAD_INPUT, build_parser, config_from_args, main
 from bridge.config import CompareConfig, MLPConfig, TrainConfig
 from bridge.errors import BridgeError
+from bridge.io import limits
+from bridge.outputs import atomic
 
 
 @pytest.fixture
 def no_training(monkeypatch):
     """Loading is allowed (counted), training is not: a call means the check came too late."""
-    from bridge import data
+    from bridge.io import data
 
     loads = []
     real_load = data.load_dataset

@@ -6,10 +6,10 @@ import pytest
 import torch
 from torch import nn
 
-from bridge.cnn import CNN, augment_batch
 from bridge.config import CNNConfig
 from bridge.errors import BridgeError
-from bridge.neural import count_parameters
+from bridge.models.cnn import CNN, augment_batch
+from bridge.models.neural import count_parameters
 
 
 @pytest.mark.parametrize("blocks", [1, 2, 3])

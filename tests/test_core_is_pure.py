@@ -44,7 +44,7 @@ def test_no_core_module_imports_streamlit(path):
 
 
 def test_importing_the_orchestrator_does_not_load_streamlit():
-    code = "import sys, bridge.experiment, bridge.cli, bridge.report; print('streamlit' in sys.modules)"
+    code = "import sys, bridge.experiment, bridge.cli, bridge.outputs.report; print('streamlit' in sys.modules)"
     env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bridge.csv_reader import parse_csv
 from bridge.errors import BridgeError
+from bridge.io.csv_reader import parse_csv
 
 # -- code: encodings -----------------------------------------------------------------
 

@@ -10,9 +10,9 @@ import codecs
 
 import pytest
 
-from bridge import limits, text_encoding
-from bridge.csv_reader import parse_csv
 from bridge.errors import BridgeError
+from bridge.io import limits, text_encoding
+from bridge.io.csv_reader import parse_csv
 
 RUSSIAN = (["город", "население", "регион"],
            [["Москва", "13010112", "Центральный"], ["Санкт-Петербург", "5601911", "Северо-Западный"], ["Новосибирск", "1633595", "Сибирский"]])

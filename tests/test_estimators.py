@@ -1,4 +1,4 @@
-"""bridge.estimators: the PyTorch networks pass scikit-learn's own estimator checks and work in its tools.
+"""bridge.models.estimators: the PyTorch networks pass scikit-learn's own estimator checks and work in its tools.
 
 Tiny networks and few epochs throughout: the checks fit hundreds of times, and the whole file stays well under a minute.
 """
@@ -20,8 +20,8 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from bridge.config import MLPConfig, TrainConfig
 from bridge.errors import BridgeError
-from bridge.estimators import TorchCNNClassifier, TorchMLPClassifier, TorchMLPRegressor
-from bridge.training import NeuralEstimator
+from bridge.models.estimators import TorchCNNClassifier, TorchMLPClassifier, TorchMLPRegressor
+from bridge.models.training import NeuralEstimator
 
 FAST = {"epochs": 20, "lr": 0.02, "batch_size": 32, "patience": 0, "device": "cpu"}
 SMALL_MLP = {"hidden_layers": 1, "width": 16, "dropout": 0.0, **FAST}

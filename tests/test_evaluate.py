@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn import metrics as skm
 
-from bridge.evaluate import (
+from bridge.decision.evaluate import (
     classification_metrics,
     confusion,
     error_table,
@@ -20,7 +20,7 @@ from bridge.evaluate import (
     score,
     task_metrics,
 )
-from bridge.evidence import bootstrap_p, mcnemar_p, paired_gap, paired_p
+from bridge.decision.evidence import bootstrap_p, mcnemar_p, paired_gap, paired_p
 
 CLASSES = ["ant", "bee", "cat"]
 

@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 from sklearn import metrics as skm
 
-from bridge import classical
-from bridge.data import load_builtin, load_csv
 from bridge.errors import BridgeError
 from bridge.experiment import run_comparison
+from bridge.io.data import load_builtin, load_csv
+from bridge.models import classical
 
 TOP_KEYS = {"dataset", "split", "models", "curves", "errors", "recommendation", "per_class", "confusion", "training",
             "baseline_scores", "primary_metric", "notes", "config"}
@@ -243,7 +243,7 @@ def test_bad_target_is_a_bridge_error(classification_frame, fast_config):
 
 def test_missing_share_counts_numeric_and_category_cells(rng):
     from bridge.config import CompareConfig
-    from bridge.prepare import prepare
+    from bridge.problem.prepare import prepare
 
     frame = pd.DataFrame({"x": rng.normal(size=40), "color": ["red", "blue", None, "green"] * 10, "y": ["a", "b"] * 20})
     frame.loc[:3, "x"] = np.nan

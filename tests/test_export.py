@@ -18,16 +18,17 @@ import pandas as pd
 import pytest
 import torch
 
-from bridge import atomic, classical, export
 from bridge.cli import main
 from bridge.config import CNNConfig, CompareConfig, MLPConfig, TrainConfig
-from bridge.data import load_builtin, load_dataset
 from bridge.experiment import run_comparison
-from bridge.features import split_rows
-from bridge.html_report import to_html
-from bridge.problem import make_problem
-from bridge.templates.scripts import estimator_code
-from bridge.training import NeuralEstimator
+from bridge.io.data import load_builtin, load_dataset
+from bridge.models import classical
+from bridge.models.training import NeuralEstimator
+from bridge.outputs import atomic, export
+from bridge.outputs.html_report import to_html
+from bridge.outputs.templates.scripts import estimator_code
+from bridge.problem.features import split_rows
+from bridge.problem.table import make_problem
 
 TOLERANCE = 0.03  # the brief's bound; in practice the scripts match to ~1e-6 on the same machine
 HOSTILE = ["=cmd|' /C calc'!A0", "<script>alert(1)</script>", "-minus", "red"]

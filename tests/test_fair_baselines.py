@@ -11,17 +11,18 @@ from sklearn.base import clone
 from sklearn.utils.class_weight import compute_class_weight
 from threadpoolctl import threadpool_limits
 
-from bridge import classical, image_features, seeds, weighting
 from bridge.cli import build_parser, config_from_args
 from bridge.config import CompareConfig, MLPConfig, TrainConfig
-from bridge.data import Dataset
+from bridge.decision import seeds
 from bridge.errors import BridgeError
 from bridge.experiment import run_comparison
-from bridge.image_features import HOGFeatures, cell_size_for, pixel_layout
-from bridge.images import ImageData
-from bridge.prepare import prepare
-from bridge.templates.scripts import TEMPLATES
-from bridge.training import NeuralEstimator
+from bridge.io.data import Dataset
+from bridge.io.images import ImageData
+from bridge.models import classical, image_features, weighting
+from bridge.models.image_features import HOGFeatures, cell_size_for, pixel_layout
+from bridge.models.training import NeuralEstimator
+from bridge.outputs.templates.scripts import TEMPLATES
+from bridge.problem.prepare import prepare
 
 SMALL = {"mlp": MLPConfig(hidden_layers=1, width=16, dropout=0.0), "repeats": 1,
          "train": TrainConfig(epochs=15, lr=0.01, batch_size=64, patience=0, device="cpu")}

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bridge.features import build_preprocessor, split_rows
+from bridge.problem.features import build_preprocessor, split_rows
 
 # -- code: split ----------------------------------------------------------------------
 
@@ -142,7 +142,7 @@ def test_split_properties(n, seed, classes, task):
 
 def test_feature_names_are_unique_when_a_derived_name_equals_a_column():
     """One-hot 'c_x' and the indicator 'missingindicator_a' already exist as columns: the derived ones get _2, the columns keep theirs."""
-    from bridge.features import feature_names
+    from bridge.problem.features import feature_names
 
     table = pd.DataFrame({"a": [1.0, np.nan, 3.0, 4.0] * 5, "c_x": np.arange(20.0), "missingindicator_a": np.arange(20.0) % 3,
                           "c": ["x", "y"] * 10})

@@ -12,12 +12,12 @@ import pandas as pd
 import pytest
 from files import one_line
 
-from bridge import limits
 from bridge.cli import EXIT_BAD_INPUT, main
-from bridge.csv_reader import parse_csv
-from bridge.data import load_dataset
 from bridge.errors import BridgeError
-from bridge.problem import make_problem
+from bridge.io import limits
+from bridge.io.csv_reader import parse_csv
+from bridge.io.data import load_dataset
+from bridge.problem.table import make_problem
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
 FAST = ["--epochs", "2", "--repeats", "1", "--width", "8", "--hidden-layers", "1", "--baseline", "linear", "--quiet"]

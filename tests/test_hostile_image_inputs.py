@@ -18,16 +18,16 @@ import pytest
 from files import one_line, write_tree, zip_bytes
 from PIL import Image, ImageDraw
 
-from bridge import images as images_module
-from bridge import limits
-from bridge.archive import _open_regular
 from bridge.cli import main
 from bridge.config import CompareConfig
-from bridge.data import load_dataset
 from bridge.errors import BridgeError
-from bridge.images import load_images
-from bridge.prepare import prepare_images
-from bridge.thumbnails import to_pil
+from bridge.io import images as images_module
+from bridge.io import limits
+from bridge.io.archive import _open_regular
+from bridge.io.data import load_dataset
+from bridge.io.images import load_images
+from bridge.outputs.thumbnails import to_pil
+from bridge.problem.prepare import prepare_images
 
 pytestmark = pytest.mark.usefixtures("nothing_escapes")
 
@@ -189,7 +189,7 @@ def test_image_size_for_a_table_is_refused_not_ignored(tmp_path, capsys):
     assert "drop --image-size" in cli_error(["compare", "iris", "--image-size", "16", "--quiet"], capsys)
 
 
-# -- 4. bounds: the image size follows bridge.limits ------------------------------------------------------------------
+# -- 4. bounds: the image size follows bridge.io.limits ------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("size", [limits.MIN_IMAGE_SIDE - 1, limits.MAX_IMAGE_SIDE + 1])

@@ -14,9 +14,9 @@ import pytest
 from files import write_tree, zip_bytes
 from PIL import EpsImagePlugin, Image, TiffImagePlugin
 
-from bridge.data import load_dataset
 from bridge.errors import BridgeError
-from bridge.images import load_images
+from bridge.io.data import load_dataset
+from bridge.io.images import load_images
 
 pytestmark = pytest.mark.usefixtures("nothing_escapes")
 

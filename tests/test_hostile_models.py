@@ -15,7 +15,7 @@ from files import one_line
 
 from bridge.config import MLPConfig, TrainConfig
 from bridge.errors import BridgeError
-from bridge.training import NeuralEstimator
+from bridge.models.training import NeuralEstimator
 
 pytestmark = pytest.mark.usefixtures("nothing_escapes")
 

@@ -16,14 +16,14 @@ import pytest
 from conftest import _fast_config
 from files import one_line
 
-from bridge import limits
 from bridge.cli import EXIT_BAD_INPUT, main
-from bridge.csv_reader import parse_csv
-from bridge.data import Dataset, load_dataset
 from bridge.errors import BridgeError
 from bridge.experiment import run_comparison
-from bridge.problem import make_problem
-from bridge.safe_csv import safe_csv_bytes
+from bridge.io import limits
+from bridge.io.csv_reader import parse_csv
+from bridge.io.data import Dataset, load_dataset
+from bridge.outputs.safe_csv import safe_csv_bytes
+from bridge.problem.table import make_problem
 from bridge.warning_notes import WarningTally
 
 FAST = ["--epochs", "2", "--repeats", "1", "--width", "8", "--hidden-layers", "1", "--baseline", "linear", "--quiet"]
@@ -111,7 +111,7 @@ def test_infinite_and_float32_overflowing_features_become_missing(tmp_path, caps
 
 
 def test_500_classes_are_refused_before_any_fit(tmp_path, capsys, monkeypatch):
-    from bridge import leakage
+    from bridge.problem import leakage
 
     monkeypatch.setattr(leakage, "leaky_columns", lambda *a: pytest.fail("a model was fitted"))
     frame = numbers(1_500).assign(y=[f"c{i % 500}" for i in range(1_500)])

@@ -11,8 +11,8 @@ import pytest
 from files import one_line
 
 from bridge.errors import BridgeError
-from bridge.features import split_rows
-from bridge.problem import make_problem
+from bridge.problem.features import split_rows
+from bridge.problem.table import make_problem
 
 # -- targets and rows -------------------------------------------------------------------------------------------
 

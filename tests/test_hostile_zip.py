@@ -20,10 +20,10 @@ import pytest
 from files import one_line, zip_bytes
 from PIL import Image
 
-from bridge import limits
-from bridge.data import load_dataset
 from bridge.errors import BridgeError
-from bridge.images import load_images
+from bridge.io import limits
+from bridge.io.data import load_dataset
+from bridge.io.images import load_images
 
 ROOT = Path(__file__).resolve().parent.parent
 

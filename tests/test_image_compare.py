@@ -11,9 +11,9 @@ from PIL import Image
 
 from bridge.cli import main
 from bridge.config import CNNConfig, CompareConfig, TrainConfig
-from bridge.data import load_dataset
 from bridge.experiment import run_comparison
-from bridge.synthetic import moved_digits
+from bridge.io.data import load_dataset
+from bridge.io.synthetic import moved_digits
 
 FAST = CompareConfig(cnn=CNNConfig(blocks=1, channels=8), train=TrainConfig(epochs=4, batch_size=16, patience=0))
 

@@ -11,7 +11,7 @@ from files import write_tree, zip_bytes
 from PIL import Image
 
 from bridge.errors import BridgeError
-from bridge.images import ImageData, images_from_digits, load_images
+from bridge.io.images import ImageData, images_from_digits, load_images
 
 RED, BLUE, WHITE = (255, 0, 0), (0, 0, 255), (255, 255, 255)
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample_images"

@@ -13,7 +13,7 @@ import time
 import pytest
 
 from bridge.config import CompareConfig, MLPConfig, TrainConfig
-from bridge.data import load_builtin
+from bridge.io.data import load_builtin
 from bridge.jobs import CANCELLED, DONE, FAILED, QUEUED, RUNNING, LocalExecutor, RunStore, wait
 from bridge.jobs import worker as worker_module
 from bridge.jobs.local import cores
@@ -159,7 +159,7 @@ def test_a_session_sees_only_its_own_runs_and_a_token_opens_only_its_run(store):
 
 
 def test_same_settings_find_the_stored_run_and_uploads_are_stored_once(store):
-    from bridge.data import load_dataset
+    from bridge.io.data import load_dataset
 
     done = _finished_run(store, "me", 10)
     assert store.same_settings("me", "builtin:iris", TINY).id == done.id

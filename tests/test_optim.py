@@ -11,8 +11,8 @@ import pytest
 import torch
 from torch import nn
 
-from bridge import optim
-from bridge.optim import FUSED_ADAM_ARGUMENTS, LeanAdam, lean_adam_problem, make_optimizer, signature_problem, threads_for
+from bridge.models import optim
+from bridge.models.optim import FUSED_ADAM_ARGUMENTS, LeanAdam, lean_adam_problem, make_optimizer, signature_problem, threads_for
 
 SETTINGS = [
     {"lr": 1e-2, "weight_decay": 0.0, "betas": (0.9, 0.999), "eps": 1e-8},  # torch's defaults but the learning rate
@@ -130,7 +130,7 @@ def test_the_check_leaves_the_random_state_alone(fresh_check):
 
 def test_lean_adam_spares_a_process_the_dynamo_import():
     """torch.optim's first optimizer imports torch._dynamo (seconds, once per training process); the check and LeanAdam do not."""
-    script = ("import sys, torch\nfrom bridge.optim import make_optimizer\n"
+    script = ("import sys, torch\nfrom bridge.models.optim import make_optimizer\n"
               "optimizer = make_optimizer(torch.nn.Linear(3, 2), 1e-3, 0.0, torch.device('cpu'))\n"
               "torch.nn.Linear(3, 2)(torch.ones(1, 3)).sum().backward()\noptimizer.step()\n"
               "print(type(optimizer).__name__, 'torch._dynamo' in sys.modules)")

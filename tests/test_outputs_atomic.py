@@ -17,10 +17,10 @@ import pandas as pd
 import pytest
 import torch
 
-from bridge import atomic
 from bridge.cli import main
-from bridge.report import write_json
-from bridge.training import NeuralEstimator
+from bridge.models.training import NeuralEstimator
+from bridge.outputs import atomic
+from bridge.outputs.report import write_json
 
 ROOT = Path(__file__).resolve().parent.parent
 FAST = ["--epochs", "2", "--repeats", "1", "--width", "8", "--hidden-layers", "1", "--baseline", "linear", "--quiet"]
@@ -151,9 +151,9 @@ def test_cli_rerun_into_an_export_replaces_it_whole(tmp_path, table_csv, capsys)
 
 KILLER = textwrap.dedent("""
     import os, signal, sys
-    from bridge import atomic, export
+    from bridge.outputs import atomic, export
     from bridge.config import CompareConfig, MLPConfig, TrainConfig
-    from bridge.data import load_dataset
+    from bridge.io.data import load_dataset
     from bridge.experiment import run_comparison
 
     csv, target, previous = sys.argv[1], sys.argv[2], sys.argv[3] == "yes"

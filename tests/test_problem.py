@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from bridge.errors import BridgeError
-from bridge.problem import MIN_ROWS, describe_target, make_problem
+from bridge.problem.table import MIN_ROWS, describe_target, make_problem
 
 
 def _one_line(info) -> str:
@@ -214,7 +214,7 @@ def test_no_usable_feature_is_an_error():
 
 
 def test_csv_with_coerced_and_decimal_comma_columns_gives_plain_float_features():
-    from bridge.csv_reader import parse_csv
+    from bridge.io.csv_reader import parse_csv
 
     rows = "".join(f"{i},{5 if i % 2 else 0};{'oops' if i == 3 else i % 7};{'xy'[i % 2]}\n" for i in range(30))
     frame, _, _ = parse_csv(("a;b;t\n" + rows).encode())

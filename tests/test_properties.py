@@ -18,12 +18,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from bridge.csv_reader import parse_csv
-from bridge.data import Dataset, load_dataset
 from bridge.errors import BridgeError
-from bridge.images import ImageData, load_images
-from bridge.markdown import escape_markdown
-from bridge.problem import make_problem
+from bridge.io.csv_reader import parse_csv
+from bridge.io.data import Dataset, load_dataset
+from bridge.io.images import ImageData, load_images
+from bridge.outputs.markdown import escape_markdown
+from bridge.problem.table import make_problem
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 NASTY = ["", " ", "?", "NA", "-", "nan", "None", "\"", "\"\"", "'", ",", ";", "\t", "|", "\n", "\r\n", "é", "\ufeff", "\x00", "1,5",

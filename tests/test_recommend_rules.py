@@ -5,8 +5,8 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from bridge.evidence import GapEstimate
-from bridge.recommend import NEGLIGIBLE, Facts, recommend
+from bridge.decision.evidence import GapEstimate
+from bridge.decision.recommend import NEGLIGIBLE, Facts, recommend
 
 
 def estimate(centre: float, half_width: float) -> GapEstimate:
@@ -246,7 +246,7 @@ def test_a_constant_target_is_no_signal_not_a_winner():
 
 
 def test_constant_targets_are_found_and_r2_does_not_blow_up_on_them():
-    from bridge.evidence import constant_parts, paired_gap
+    from bridge.decision.evidence import constant_parts, paired_gap
 
     varied, flat = np.linspace(0, 1, 20), np.full(7, 0.1)
     assert constant_parts(varied, flat) == "test"

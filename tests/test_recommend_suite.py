@@ -11,10 +11,10 @@ import re
 
 import pytest
 
-from bridge import synthetic
 from bridge.config import CompareConfig
-from bridge.data import Dataset, load_builtin
 from bridge.experiment import run_comparison
+from bridge.io import synthetic
+from bridge.io.data import Dataset, load_builtin
 
 
 def _table(name, frame):

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from bridge.report import side_by_side, summary, to_json, write_json
+from bridge.outputs.report import side_by_side, summary, to_json, write_json
 
 
 def _reject_constant(name):
@@ -76,7 +76,7 @@ def test_side_by_side_table(comparison):
 def test_the_html_report_says_what_the_confidence_means(comparison):
     import html
 
-    from bridge.html_report import to_html
+    from bridge.outputs.html_report import to_html
 
     rec, page = comparison.recommendation, to_html(comparison)
     assert f"<p>Confidence {rec['confidence']:.0%}: {html.escape(rec['confidence_words'])}. {html.escape(rec['confidence_means'])}</p>" in page

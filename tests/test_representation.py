@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 import torch
 
-from bridge import representation
 from bridge.config import CNNConfig, CompareConfig, MLPConfig, TrainConfig
-from bridge.data import load_builtin
 from bridge.experiment import run_comparison
-from bridge.thumbnails import to_pil
+from bridge.io.data import load_builtin
+from bridge.outputs import representation
+from bridge.outputs.thumbnails import to_pil
 
 TRAIN = TrainConfig(epochs=4, lr=0.01, batch_size=32, patience=0, device="cpu")
 

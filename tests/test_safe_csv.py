@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bridge.safe_csv import FORMULA_STARTS, neutralise, safe_csv_bytes
+from bridge.outputs.safe_csv import FORMULA_STARTS, neutralise, safe_csv_bytes
 
 
 @pytest.mark.parametrize("cell", ["=1+1", "+SUM(A1:A2)", "-2+3", "@cmd", "@SUM(A1)", "+cmd|' /C calc'!A0", "-A1", "-1e5+1", "+3 ", "-inf",

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bridge import size_curves
 from bridge.config import CompareConfig, TrainConfig
-from bridge.data import load_builtin
+from bridge.decision import size_curves
 from bridge.experiment import run_comparison
+from bridge.io.data import load_builtin
 
 
 def curve(*points: tuple[int, float]) -> list[dict]:
@@ -84,7 +84,7 @@ def test_a_run_draws_both_curves_on_the_same_sizes_with_a_band_over_seeds():
 def test_the_chart_table_holds_both_sides_with_their_band_and_an_older_run_shows_one():
     from types import SimpleNamespace
 
-    from bridge import charts, views
+    from pages import charts, views
 
     sk = [{"train_size": 10, "val_score": 0.7, "val_sd": 0.1, "train_score": 0.9}, {"train_size": 40, "val_score": 0.8, "train_score": 0.85}]
     pt = [{"train_size": 10, "val_score": 0.6, "val_sd": 0.2}, {"train_size": 40, "val_score": 0.9}]

@@ -7,12 +7,12 @@ import pandas as pd
 import pytest
 from test_app_support import go, navigation_as_served, new_app, regression_csv, table_csv, texts, upload
 
-from bridge import target_guess
 from bridge.cli import EXIT_BAD_INPUT, main
-from bridge.csv_reader import parse_csv
-from bridge.data import DATA_DIR, load_csv
 from bridge.errors import BridgeError
-from bridge.target_guess import suggest_target, why_not_a_target
+from bridge.io.csv_reader import parse_csv
+from bridge.io.data import DATA_DIR, load_csv
+from bridge.problem import target_guess
+from bridge.problem.target_guess import suggest_target, why_not_a_target
 
 ROWS = 60
 FAST = ["--epochs", "2", "--repeats", "1", "--width", "8", "--hidden-layers", "1", "--baseline", "linear", "--quiet"]

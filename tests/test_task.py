@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bridge.task import MAX_CLASSES, detect_task, looks_boolean, looks_like_date, parse_dates, plan_columns, target_looks_like_id
+from bridge.problem.task import MAX_CLASSES, detect_task, looks_boolean, looks_like_date, parse_dates, plan_columns, target_looks_like_id
 
 # -- code: detect_task ------------------------------------------------------------------
 

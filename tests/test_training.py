@@ -8,7 +8,7 @@ import torch
 
 from bridge.config import MLPConfig, TrainConfig
 from bridge.errors import BridgeError
-from bridge.training import EpochLog, NeuralEstimator, resolve_device
+from bridge.models.training import EpochLog, NeuralEstimator, resolve_device
 
 SMALL = MLPConfig(hidden_layers=1, width=16, dropout=0.0)
 
@@ -221,7 +221,7 @@ def test_divergence_is_a_bridge_error(regression_data):
 
 @pytest.mark.filterwarnings("ignore:y_pred contains classes not in y_true")
 def test_the_epoch_score_equals_the_reported_metric_on_decoded_labels(separable, regression_data):
-    from bridge.evaluate import score
+    from bridge.decision.evaluate import score
 
     classifier = _fit("classification", separable, train=_train(epochs=2))
     X_val, y_val = separable[2], np.asarray(separable[3])
@@ -239,7 +239,7 @@ def test_the_epoch_score_equals_the_reported_metric_on_decoded_labels(separable,
 
 
 def test_the_mlp_forward_is_the_plain_module_path():
-    from bridge.neural import MLP
+    from bridge.models.neural import MLP
 
     torch.manual_seed(0)
     model = MLP(5, 3, MLPConfig(hidden_layers=2, width=8, dropout=0.3)).eval()

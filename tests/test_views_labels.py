@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bridge import charts, views
 from bridge.config import CompareConfig, MLPConfig, TrainConfig
-from bridge.data import load_builtin
-from bridge.evaluate import METRIC_LABELS, classification_metrics, metric_label, regression_metrics
+from bridge.decision.evaluate import METRIC_LABELS, classification_metrics, metric_label, regression_metrics
 from bridge.experiment import run_comparison
-from bridge.note import bridge_note
+from bridge.io.data import load_builtin
+from bridge.outputs.note import bridge_note
+from pages import charts, views
 
 TINY = CompareConfig(baseline="linear", mlp=MLPConfig(hidden_layers=1, width=8, dropout=0.0), repeats=1,
                      train=TrainConfig(epochs=2, lr=0.01, batch_size=32, patience=0, device="cpu"))

@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bridge.evidence import GapEstimate
-from bridge.verdict_text import confidence_words, context, ratio, seconds, tradeoffs
+from bridge.decision.evidence import GapEstimate
+from bridge.decision.verdict_text import confidence_words, context, ratio, seconds, tradeoffs
 
 __all__ = ["Facts", "Recommendation", "recommend", "seconds"]
 
@@ -65,7 +65,7 @@ class Facts:
     rows: int = 0
     features: int = 0  # after encoding (one-hot columns, date parts, missing flags); pixels for images
     traits: dict = field(default_factory=dict)
-    sklearn_curve: list = field(default_factory=list)  # validation score by training size (bridge.size_curves)
+    sklearn_curve: list = field(default_factory=list)  # validation score by training size (bridge.decision.size_curves)
     pytorch_curve: list = field(default_factory=list)  # the network's, on the same subsets
     seeds: dict | None = None
     on_gpu: bool = False

@@ -13,13 +13,13 @@ from dataclasses import replace
 
 import numpy as np
 
-from bridge import classical
 from bridge.config import CompareConfig
-from bridge.data import Dataset
-from bridge.evaluate import score
-from bridge.image_features import pixel_layout
-from bridge.prepare import prepare
-from bridge.training import NeuralEstimator
+from bridge.decision.evaluate import score
+from bridge.io.data import Dataset
+from bridge.models import classical
+from bridge.models.image_features import pixel_layout
+from bridge.models.training import NeuralEstimator
+from bridge.problem.prepare import prepare
 
 MAX_TABLE_CELLS = 2_000_000  # rows x features of a table worth rerunning
 MAX_TABLE_ROWS = 20_000

@@ -18,8 +18,8 @@ from dataclasses import replace
 import numpy as np
 from sklearn.model_selection import train_test_split
 
-from bridge.evaluate import score
-from bridge.prepare import Prepared
+from bridge.decision.evaluate import score
+from bridge.problem.prepare import Prepared
 
 FRACTIONS = (0.1, 0.25, 0.5, 0.75)  # of the largest size; the full training set is the run's own fit
 MIN_PATIENCE = 5  # the refits always stop early: a subset run to every epoch costs time and tells the same story

@@ -1,6 +1,6 @@
 """The words around a verdict: context reasons, trade-offs and confidence words.
 
-Kept apart from bridge/recommend.py, which holds the rules that decide; nothing
+Kept apart from bridge/decision/recommend.py, which holds the rules that decide; nothing
 here votes. Every sentence reads its numbers in its own direction: a side that
 "leads by d" gets a positive d, and a curve that falls is called falling.
 """
@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bridge.size_curves import FLAT_SLOPE, crossing, slope
+from bridge.decision.size_curves import FLAT_SLOPE, crossing, slope
 
 if TYPE_CHECKING:
-    from bridge.recommend import Facts
+    from bridge.decision.recommend import Facts
 
 SMALL_TABLE_ROWS = 1_000  # below this a table is small: little for a network to learn a representation from
 LARGE_TABLE_ROWS = 100_000

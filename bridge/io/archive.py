@@ -20,8 +20,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
-from bridge import limits
 from bridge.errors import BridgeError
+from bridge.io import limits
 
 Opener = Callable[[str], IO[bytes]]
 _END = b"PK\x05\x06"

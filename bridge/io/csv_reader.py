@@ -1,6 +1,6 @@
 """Read a real-world CSV without asking the user to clean it first.
 
-Encoding, separator and header are sniffed from the first bytes (``bridge.csv_sniff``); pandas
+Encoding, separator and header are sniffed from the first bytes (``bridge.io.csv_sniff``); pandas
 then reads the rows straight from the file in chunks, so a big file is never held as bytes and
 as text at once. A file longer than the row cap is sampled uniformly with a fixed seed, in
 bounded memory. Numbers written as text are coerced. What was guessed is reported as notes.
@@ -18,10 +18,10 @@ from typing import IO
 import numpy as np
 import pandas as pd
 
-from bridge import limits
-from bridge.csv_sniff import SINGLE_COLUMN, NulGuard, Sniffed, read_head, sniff
 from bridge.errors import BridgeError
-from bridge.text_encoding import guess_where_decoding_fails
+from bridge.io import limits
+from bridge.io.csv_sniff import SINGLE_COLUMN, NulGuard, Sniffed, read_head, sniff
+from bridge.io.text_encoding import guess_where_decoding_fails
 
 # pandas' own NA words plus the ones real exports use ('?' in UCI files).
 EXTRA_NA = ["?", "NA", "N/A", "n/a", "na", "NaN", "nan", "null", "NULL", "None", "-", "--", ""]

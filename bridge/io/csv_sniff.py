@@ -3,7 +3,7 @@
 Only the start of the file is read (``limits.SNIFF_BYTES``, more only to finish a long header
 line, up to ``limits.MAX_HEADER_BYTES``), so sniffing a 10 GB file costs what sniffing a small
 one does, and a header with far too many columns is refused before any row is parsed.
-The encoding is decided in ``bridge.text_encoding``; a NUL anywhere in the file is refused here.
+The encoding is decided in ``bridge.io.text_encoding``; a NUL anywhere in the file is refused here.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from typing import IO
 
 import numpy as np
 
-from bridge import limits
 from bridge.errors import BridgeError
-from bridge.filetype import identify
-from bridge.text_encoding import detect_encoding
+from bridge.io import limits
+from bridge.io.filetype import identify
+from bridge.io.text_encoding import detect_encoding
 
 SEPARATORS = [",", ";", "\t", "|"]
 SEPARATOR_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}

@@ -14,17 +14,18 @@ from pathlib import Path
 import pandas as pd
 from sklearn import datasets as skdata
 
-from bridge import limits
-from bridge.csv_reader import parse_csv
 from bridge.errors import BridgeError
+from bridge.io import limits
+from bridge.io.csv_reader import parse_csv
 from bridge.memory import release_unused_memory
-from bridge.target_guess import TargetGuess, suggest_target
+from bridge.problem.target_guess import TargetGuess, suggest_target
 
 
 def _data_dir() -> Path:
     """The built-in data files: inside an installed wheel (bridge/builtin_data), else the repository's data/."""
-    installed = Path(__file__).resolve().parent / "builtin_data"
-    return installed if installed.is_dir() else Path(__file__).resolve().parent.parent / "data"
+    here = Path(__file__).resolve()
+    installed = here.parents[1] / "builtin_data"
+    return installed if installed.is_dir() else here.parents[2] / "data"
 
 
 DATA_DIR = _data_dir()
@@ -37,7 +38,7 @@ class Dataset:
     name: str
     kind: str  # "table" or "images"
     frame: pd.DataFrame | None = None
-    images: object | None = None  # bridge.images.ImageData for kind == "images"
+    images: object | None = None  # bridge.io.images.ImageData for kind == "images"
     default_target: str | None = None
     notes: list[str] = field(default_factory=list)
     target_guess: TargetGuess | None = None  # for a CSV: why default_target was chosen, and whether to ask first (None: fixed)
@@ -73,22 +74,22 @@ def _csv(name: str) -> Callable[[], pd.DataFrame]:
 
 
 def _digit_images(image_size: int | None = None):
-    from bridge.images import images_from_digits, resized
+    from bridge.io.images import images_from_digits, resized
 
     data = images_from_digits()
     return data if image_size is None else resized(data, image_size)
 
 
 def _moved_digits(image_size: int | None = None):
-    from bridge.images import resized
-    from bridge.synthetic import moved_digits
+    from bridge.io.images import resized
+    from bridge.io.synthetic import moved_digits
 
     data = moved_digits()
     return data if image_size is None else resized(data, image_size)
 
 
 def _sample_images(image_size: int | None = None):
-    from bridge.images import load_images
+    from bridge.io.images import load_images
 
     return load_images(DATA_DIR / "sample_images", image_size=image_size)
 
@@ -149,7 +150,7 @@ def _image_dataset(images, name: str, description: str = "") -> Dataset:
 
 def load_image_folder(source: str | os.PathLike | bytes, name: str | None = None, image_size: int | None = None) -> Dataset:
     """A folder of images, one subfolder per class, as a directory, a .zip file or zip bytes."""
-    from bridge.images import load_images
+    from bridge.io.images import load_images
 
     label = name or ("uploaded.zip" if isinstance(source, bytes) else os.path.basename(os.path.normpath(source)))
     return _image_dataset(load_images(source, image_size=image_size), label)
@@ -163,9 +164,9 @@ def _is_zip(source: str | os.PathLike | bytes) -> bool:
 
 
 def load_csv(source: str | os.PathLike | bytes, name: str | None = None, max_rows: int | None = None) -> Dataset:
-    """A CSV from a path or from uploaded bytes; the default target is guessed from names and content (bridge.target_guess).
+    """A CSV from a path or from uploaded bytes; the default target is guessed from names and content (bridge.problem.target_guess).
 
-    At most ``max_rows`` rows are kept (default ``bridge.limits.MAX_ROWS``); a longer file is sampled, with a note.
+    At most ``max_rows`` rows are kept (default ``bridge.io.limits.MAX_ROWS``); a longer file is sampled, with a note.
     """
     frame, file_name, notes = parse_csv(source, max_rows=max_rows, label=name)
     release_unused_memory()  # the chunks the reader parsed are garbage now; keep only the table

@@ -14,7 +14,7 @@ from typing import IO
 import numpy as np
 from PIL import ExifTags, Image, ImageOps
 
-from bridge import limits
+from bridge.io import limits
 
 # An allowlist, so Pillow never runs its rarer (and less hardened) decoders on user files.
 FORMATS = ("PNG", "JPEG", "BMP", "GIF", "WEBP")

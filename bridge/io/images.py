@@ -21,11 +21,11 @@ from pathlib import PurePosixPath
 import numpy as np
 from PIL import UnidentifiedImageError
 
-from bridge import limits
-from bridge.archive import Opener, open_source
 from bridge.errors import BridgeError
-from bridge.filetype import identify
-from bridge.image_decode import decode, event_notes, n, read_header, reason, resize_square
+from bridge.io import limits
+from bridge.io.archive import Opener, open_source
+from bridge.io.filetype import identify
+from bridge.io.image_decode import decode, event_notes, n, read_header, reason, resize_square
 
 IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".jpe", ".jfif", ".bmp", ".dib", ".gif", ".webp"}
 JUNK_NAMES = {"__MACOSX", "Thumbs.db", "desktop.ini"}
@@ -119,7 +119,7 @@ def load_images(source: str | os.PathLike | bytes, image_size: int | None = None
     if archives:
         notes.append(f"ignored {n(len(archives), 'archive')} inside the data (e.g. '{archives[0]}'): archives inside archives "
                      "are never opened; unpack them into the class folders")
-    # The counts of ignored and skipped files live in their own fields; bridge.data words them for the user.
+    # The counts of ignored and skipped files live in their own fields; bridge.io.data words them for the user.
     if loose:
         notes.append(f"ignored {n(len(loose), 'image')} at the top level (e.g. '{loose[0]}'): only images inside a class folder are used")
     counts = Counter(labels)

@@ -33,9 +33,9 @@ LEAK_SCORE = 0.99  # accuracy or R² of one column alone, on held-out rows, that
 # --width 100000 (a 40 GB network) or --epochs 10000000 (a run that never ends) is refused at once.
 MAX_SEED = 2**32 - 1  # NumPy and scikit-learn seeds are 32-bit; seed + repeats - 1 must fit too
 MAX_REPEATS = 20  # seeds rerun for the spread; each is a full training of both sides
-MAX_HIDDEN_LAYERS = 10  # MLP hidden layers (bridge.neural builds no more)
+MAX_HIDDEN_LAYERS = 10  # MLP hidden layers (bridge.models.neural builds no more)
 MAX_WIDTH = 4096  # MLP units per hidden layer: 10 layers of 4096 are ~170M weights, already a lot for a table
-MAX_BLOCKS = 5  # CNN conv blocks (bridge.cnn builds no more); on the data, also at most log2(image side) + 1
+MAX_BLOCKS = 5  # CNN conv blocks (bridge.models.cnn builds no more); on the data, also at most log2(image side) + 1
 MAX_CHANNELS = 256  # CNN channels of the first block; the doubling stops at 256 anyway
 KERNEL_SIZES = (1, 3, 5, 7)  # odd, so padding keeps the image size
 MAX_BATCH_SIZE = 65_536

@@ -17,7 +17,7 @@ def moved_digits(canvas: int = 24, seed: int = 0):
     that treats pixel 137 as a fixed feature loses its footing; a CNN's shared,
     sliding filters do not care where the digit sits.
     """
-    from bridge.images import ImageData
+    from bridge.io.images import ImageData
 
     digits = load_digits()
     rng = np.random.default_rng(seed)

@@ -21,7 +21,7 @@ from typing import IO
 
 import numpy as np
 
-from bridge import limits
+from bridge.io import limits
 
 # Longest first: the UTF-32 LE BOM starts with the UTF-16 LE one.
 BOMS = [(codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),

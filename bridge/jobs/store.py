@@ -27,7 +27,6 @@ from pathlib import Path
 
 import joblib
 
-from bridge.atomic import atomic_file
 from bridge.config import CompareConfig
 from bridge.jobs.schema import (  # noqa: F401  (the states are part of this module's interface)
     ACTIVE,
@@ -47,10 +46,11 @@ from bridge.jobs.schema import (  # noqa: F401  (the states are part of this mod
     env_number,
     run_from_row,
 )
+from bridge.outputs.atomic import atomic_file
 
 
 def _atomic_dump(value, path: Path) -> int:
-    """joblib.dump through bridge.atomic: readers see all of the file or none of it (arrays still memory-map on load)."""
+    """joblib.dump through bridge.outputs.atomic: readers see all of the file or none of it (arrays still memory-map on load)."""
     with atomic_file(path) as handle:
         joblib.dump(value, handle)
     return path.stat().st_size
@@ -238,7 +238,7 @@ class RunStore:
     def load_dataset(self, key: str):
         """A stored dataset, arrays memory-mapped; a built-in is loaded by name. None when it is gone."""
         if key.startswith("builtin:"):
-            from bridge.data import load_builtin
+            from bridge.io.data import load_builtin
 
             return load_builtin(key.split(":", 1)[1])
         with self._db() as db:

@@ -81,7 +81,7 @@ def execute(store: RunStore, run_id: int, threads: int) -> str:
     """Run one stored run to its end; returns the state it ended in. Never raises for the run's own failures."""
     from bridge.errors import BridgeError
     from bridge.experiment import run_comparison
-    from bridge.report import to_json
+    from bridge.outputs.report import to_json
 
     store.set_threads(run_id, pin_threads(threads))
     run = store.get(run_id)
@@ -112,7 +112,7 @@ def standby(home: str) -> int | None:
     seconds that importing torch, scikit-learn and pandas take. Its output goes to the run's log.
     """
     import bridge.experiment  # noqa: F401  (torch, scikit-learn, pandas and Bridge's own modules)
-    import bridge.report  # noqa: F401
+    import bridge.outputs.report  # noqa: F401
 
     line = sys.stdin.readline().strip()
     if not line.isdigit():

@@ -3,9 +3,9 @@
 Every baseline is an unfitted estimator built from a seed; ``auto`` fits
 each on the training rows and keeps the best on the validation rows, so
 the test rows stay untouched until the final comparison. Class weighting
-(``bridge.weighting``) is chosen the same way: each weighting tried is one
+(``bridge.models.weighting``) is chosen the same way: each weighting tried is one
 more candidate, named "linear (balanced)" beside "linear". Image sets add
-a hand-made-feature family, HOG then a linear model (``bridge.image_features``).
+a hand-made-feature family, HOG then a linear model (``bridge.models.image_features``).
 """
 
 from __future__ import annotations
@@ -30,10 +30,10 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
-from bridge import weighting
+from bridge.decision.evaluate import score
 from bridge.errors import BridgeError
-from bridge.evaluate import score
-from bridge.image_features import HOGFeatures, PixelLayout
+from bridge.models import weighting
+from bridge.models.image_features import HOGFeatures, PixelLayout
 
 Factory = Callable[[int], BaseEstimator]
 
@@ -182,7 +182,7 @@ def choose_baseline(task: str, choice: str, X_train, y_train, X_val, y_val, seed
                     pixels: PixelLayout | None = None) -> BaselineChoice:
     """Fit the named baseline, or every baseline for ``auto``, and keep the best on validation.
 
-    ``class_weight`` ("none", "balanced" or "auto", see ``bridge.weighting``) multiplies the candidates:
+    ``class_weight`` ("none", "balanced" or "auto", see ``bridge.models.weighting``) multiplies the candidates:
     under auto on imbalanced classes each family is fitted with and without balanced weights. ``pixels``
     (image sets only) says how a row maps back to an image: it adds the HOG family. ``on_model(name, i, n)``
     is called before each fit: on a million rows one fit takes a minute, and a progress bar should say which.

@@ -1,4 +1,4 @@
-"""What the scikit-learn estimators in ``bridge.estimators`` check before any training: settings, seed, images, validation rows.
+"""What the scikit-learn estimators in ``bridge.models.estimators`` check before any training: settings, seed, images, validation rows.
 
 Kept apart from the estimator classes so the rules a user can trip over sit in one place, each failing with a
 one-line ``BridgeError`` (a ``ValueError``, as scikit-learn expects) that says what to do. The ranges are
@@ -14,9 +14,9 @@ import numpy as np
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 
-from bridge import limits
 from bridge.config import CNNConfig, CompareConfig, MLPConfig, TrainConfig
 from bridge.errors import BridgeError
+from bridge.io import limits
 
 INTEGER_SETTINGS = ("hidden_layers", "width", "epochs", "batch_size", "patience", "blocks", "channels", "kernel_size")
 NUMBER_SETTINGS = ("dropout", "lr", "weight_decay", "validation_fraction")

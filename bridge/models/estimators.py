@@ -6,7 +6,7 @@ scikit-learn's own helpers, ``n_features_in_`` (and ``feature_names_in_`` from a
 type, ``NotFittedError`` before fit, ``predict_proba`` on the classifiers only.
 
 The training is not redone here. Each fit turns the flat parameters into Bridge's configs and runs
-``bridge.training.NeuralEstimator``: the same explicit loop, early stopping on the validation loss and best weights
+``bridge.models.training.NeuralEstimator``: the same explicit loop, early stopping on the validation loss and best weights
 as a comparison run, kept after fit as ``neural_estimator_`` (its ``history_``, ``model_``, ``save_checkpoint``). This
 module owns what scikit-learn asks on top: validated inputs, labels decoded to y's own dtype, and the validation rows,
 either ``eval_set=(X_val, y_val)`` or ``validation_fraction`` of X carved off (stratified for classes where possible).
@@ -29,8 +29,8 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from bridge.config import CNNConfig, MLPConfig, TrainConfig
 from bridge.errors import BridgeError
-from bridge.estimator_inputs import as_images, check_settings, network_configs, seed_from, train_config, validation_rows
-from bridge.training import EpochLog, NeuralEstimator, resolve_device
+from bridge.models.estimator_inputs import as_images, check_settings, network_configs, seed_from, train_config, validation_rows
+from bridge.models.training import EpochLog, NeuralEstimator, resolve_device
 
 
 class _TorchEstimator(BaseEstimator):

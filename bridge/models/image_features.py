@@ -6,7 +6,7 @@ moves by a pixel or two still lands in the same histogram, where a raw-pixel mod
 features altogether. ``HOGFeatures`` turns flattened images into those descriptors.
 
 What it reads: Bridge's scikit-learn view of an image set is the flattened pixels standardised
-pixel by pixel (``bridge.prepare``), which no longer look like an image (a border pixel that is
+pixel by pixel (``bridge.problem.prepare``), which no longer look like an image (a border pixel that is
 almost always black is blown up to unit variance). Given the scaler's ``pixel_mean`` and
 ``pixel_scale``, the transformer undoes that scaling before taking gradients. This way the HOG family
 takes the same matrix as every other candidate, so choosing on validation, the learning curve, seed
@@ -46,7 +46,7 @@ class PixelLayout:
 
 
 def pixel_layout(prepared, images) -> PixelLayout:
-    """The layout of a ``bridge.prepare.Prepared`` image set (its ``transform`` is the fitted StandardScaler) and its ``ImageData``."""
+    """The layout of a ``bridge.problem.prepare.Prepared`` image set (its ``transform`` is the fitted StandardScaler) and its ``ImageData``."""
     levels = float(images.scale) if images.images.dtype == np.uint8 else None  # older stores held floats: no grid to return to
     return PixelLayout(tuple(int(s) for s in prepared.X_train.shape[1:]), prepared.transform.mean_, prepared.transform.scale_, levels)
 

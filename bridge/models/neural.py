@@ -73,7 +73,7 @@ def build_network(args: dict) -> nn.Module:
         network = MLP(in_features, n_outputs, MLPConfig(**args["config"]))
         return nn.Sequential(nn.Flatten(), network) if len(shape) > 1 else network
     if args["kind"] == "cnn":
-        from bridge.cnn import CNN
+        from bridge.models.cnn import CNN
 
         return CNN(shape[0], shape[-1], n_outputs, CNNConfig(**args["config"]))
     raise BridgeError(f"unknown network '{args['kind']}'; use mlp or cnn")

@@ -22,12 +22,12 @@ import numpy as np
 import torch
 from torch import nn
 
-from bridge.atomic import atomic_file
 from bridge.config import CNNConfig, MLPConfig, TrainConfig
 from bridge.errors import BridgeError
-from bridge.neural import build_network, count_parameters, model_args
-from bridge.optim import make_optimizer, threads_for
-from bridge.weighting import balanced_weights
+from bridge.models.neural import build_network, count_parameters, model_args
+from bridge.models.optim import make_optimizer, threads_for
+from bridge.models.weighting import balanced_weights
+from bridge.outputs.atomic import atomic_file
 
 
 def resolve_device(preference: str = "auto") -> torch.device:
@@ -97,7 +97,7 @@ class NeuralEstimator:
     Learned attributes end in ``_``: ``model_``, ``history_``, ``best_epoch_``,
     ``device_``, ``classes_`` (classification) or ``y_mean_``/``y_std_`` (regression).
     ``class_weight`` "balanced" weighs each class's errors in the loss as scikit-learn's
-    ``class_weight="balanced"`` does (``bridge.weighting``); regression ignores it.
+    ``class_weight="balanced"`` does (``bridge.models.weighting``); regression ignores it.
     """
 
     def __init__(self, task: str, network: str = "mlp", mlp: MLPConfig = MLPConfig(), cnn: CNNConfig = CNNConfig(),
@@ -172,7 +172,7 @@ class NeuralEstimator:
         optimizer = make_optimizer(self.model_, self.train.lr, self.train.weight_decay, self.device_)
         augment = None
         if kind == "cnn" and self.cnn.augment:
-            from bridge.cnn import augment_batch
+            from bridge.models.cnn import augment_batch
 
             augment = lambda batch: augment_batch(batch, generator=generator)  # noqa: E731
         with threads_for(self.model_, self.train.batch_size, self.device_):
@@ -224,7 +224,7 @@ class NeuralEstimator:
     def save_checkpoint(self, path) -> None:
         """Best weights plus everything needed to rebuild and use them, in plain types.
 
-        A path is written whole or not at all (``bridge.atomic``): a crash mid-save leaves the previous
+        A path is written whole or not at all (``bridge.outputs.atomic``): a crash mid-save leaves the previous
         checkpoint, never half of one that ``torch.load`` would choke on. A file object is written as is.
         """
         checkpoint = {

@@ -1,12 +1,12 @@
 """Take it with you: one run as files a user can keep, read and rerun without Bridge.
 
 ``export_files`` returns {fixed file name: bytes}: the two standalone training scripts
-(``bridge.templates.scripts``) and the data file they need when the data is not a scikit-learn
+(``bridge.outputs.templates.scripts``) and the data file they need when the data is not a scikit-learn
 built-in, the PyTorch checkpoint, the fitted scikit-learn pipeline (joblib, plus its parameters
 as JSON), the HTML and JSON reports, the package versions, a README and last ``MANIFEST.json``
 (every file's size and sha256, which the scripts check before trusting their data file). Everything
 is built in memory: the app zips it for one download (``export_zip``), the CLI writes it to a folder
-(``write_export``), whole or not at all (``bridge.atomic``). File names are fixed, never taken from
+(``write_export``), whole or not at all (``bridge.outputs.atomic``). File names are fixed, never taken from
 the user's data or file names.
 """
 
@@ -24,11 +24,11 @@ import sklearn
 import torch
 from sklearn.pipeline import Pipeline
 
-from bridge import atomic
 from bridge.experiment import Comparison
-from bridge.html_report import to_html
-from bridge.report import to_json
-from bridge.templates.scripts import DataSource, data_source, is_hog, render_pytorch, render_sklearn, template
+from bridge.outputs import atomic
+from bridge.outputs.html_report import to_html
+from bridge.outputs.report import to_json
+from bridge.outputs.templates.scripts import DataSource, data_source, is_hog, render_pytorch, render_sklearn, template
 
 PIPELINE_EXAMPLE = {
     "table": 'from train_sklearn import DATA, load_frame, make_problem\n\npipeline = joblib.load("sklearn_model.joblib")\n'
@@ -70,7 +70,7 @@ def sklearn_parameters(comparison: Comparison) -> str:
         params = {k: v for k, v in step.get_params(deep=True).items() if not hasattr(v, "get_params")}  # nested estimators: by their params
         steps.append({"name": name, "class": f"{type(step).__module__}.{type(step).__name__}", "params": _jsonable(params)})
     images = comparison.dataset["kind"] == "images"
-    hog = "; its HOG step is Bridge's own class (bridge.image_features): loading the file needs Bridge installed, " \
+    hog = "; its HOG step is Bridge's own class (bridge.models.image_features): loading the file needs Bridge installed, " \
           "train_sklearn.py rebuilds the same model without it" if is_hog(comparison.models["sklearn"].artifact) else ""
     return json.dumps({
         "warning": "sklearn_model.joblib is a pickle: load it only if it comes from a source you trust",

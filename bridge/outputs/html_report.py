@@ -12,12 +12,12 @@ import html
 import json
 import math
 
-from bridge import representation
+from bridge.decision.verdict_text import verdict_headline
 from bridge.experiment import Comparison
-from bridge.report import SIDES, _json_safe
-from bridge.templates.scripts import loop_code
-from bridge.thumbnails import data_uri
-from bridge.verdict_text import verdict_headline
+from bridge.outputs import representation
+from bridge.outputs.report import SIDES, _json_safe
+from bridge.outputs.templates.scripts import loop_code
+from bridge.outputs.thumbnails import data_uri
 
 PALETTE = ["#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#eeca3b", "#b279a2", "#ff9da6", "#9d755d", "#bab0ac"]
 STYLE = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}

@@ -6,8 +6,8 @@ import json
 import math
 import os
 
-from bridge import atomic
 from bridge.experiment import Comparison
+from bridge.outputs import atomic
 
 SIDES = (("dummy", "Dummy floor"), ("sklearn", "scikit-learn"), ("pytorch", "PyTorch"))
 

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
-from bridge import limits
+from bridge.io import limits
 
 
 def _r2(y: np.ndarray, pred: np.ndarray) -> float:

@@ -15,10 +15,10 @@ import pandas as pd
 from sklearn.preprocessing import StandardScaler
 
 from bridge.config import CompareConfig
-from bridge.data import Dataset
 from bridge.errors import BridgeError
-from bridge.features import Split, build_preprocessor, feature_names, split_rows
-from bridge.problem import make_problem
+from bridge.io.data import Dataset
+from bridge.problem.features import Split, build_preprocessor, feature_names, split_rows
+from bridge.problem.table import make_problem
 
 
 @dataclass

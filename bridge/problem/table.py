@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from bridge import limits
 from bridge.errors import BridgeError
-from bridge.leakage import leaky_columns
-from bridge.task import TRUE_WORDS, ColumnPlan, detect_task, is_text, parse_dates, plan_columns, target_looks_like_id
+from bridge.io import limits
+from bridge.problem.leakage import leaky_columns
+from bridge.problem.task import TRUE_WORDS, ColumnPlan, detect_task, is_text, parse_dates, plan_columns, target_looks_like_id
 
 MIN_ROWS = 20
 MIN_PER_CLASS = 3  # one row each for train, validation and test
@@ -41,7 +41,7 @@ class TableProblem:
 
 
 def resolve_target(frame: pd.DataFrame, target: str | None, default: str | None) -> str:
-    """The column asked for, else the dataset's default (a loaded CSV's guess, see bridge.target_guess), else the last column."""
+    """The column asked for, else the dataset's default (a loaded CSV's guess, see bridge.problem.target_guess), else the last column."""
     target = target or default or str(frame.columns[-1])
     if target in frame.columns:
         return target

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from bridge import limits
-from bridge.problem import resolve_target
-from bridge.task import ID_NAME, is_text, looks_like_date, target_looks_like_id
+from bridge.io import limits
+from bridge.problem.table import resolve_target
+from bridge.problem.task import ID_NAME, is_text, looks_like_date, target_looks_like_id
 
 GUESS_SAMPLE_ROWS = 5_000  # rows each column is judged on: enough to see its classes, cheap on a million-row file
 FEW_CLASSES = 20  # a text column with at most this many values reads as classes; more is a weaker label

@@ -1,8 +1,8 @@
 """Standalone training scripts from the string templates beside this module, filled in with one run's settings.
 
 The scripts repeat the run without Bridge: the same rows (the same seeded, stratified split as
-``bridge.features.split_rows``), the same preprocessing (``bridge.problem`` and
-``bridge.features``), the same model, with the loop written out on the PyTorch side. The data
+``bridge.problem.features.split_rows``), the same preprocessing (``bridge.problem.table`` and
+``bridge.problem.features``), the same model, with the loop written out on the PyTorch side. The data
 comes from scikit-learn for its built-ins, else from a file shipped beside the scripts.
 
 Every value from the user's data (column names, labels) enters a script through ``repr``
@@ -23,15 +23,15 @@ from sklearn.base import clone
 from sklearn.pipeline import Pipeline
 
 from bridge.config import CompareConfig
-from bridge.csv_reader import EXTRA_NA
-from bridge.data import load_builtin
 from bridge.errors import BridgeError
 from bridge.experiment import Comparison
-from bridge.features import MAX_CATEGORIES
-from bridge.image_features import HOGFeatures
-from bridge.problem import MIN_PER_CLASS, make_problem
-from bridge.safe_csv import FORMULA_STARTS, safe_csv_bytes
-from bridge.task import TRUE_WORDS
+from bridge.io.csv_reader import EXTRA_NA
+from bridge.io.data import load_builtin
+from bridge.models.image_features import HOGFeatures
+from bridge.outputs.safe_csv import FORMULA_STARTS, safe_csv_bytes
+from bridge.problem.features import MAX_CATEGORIES
+from bridge.problem.table import MIN_PER_CLASS, make_problem
+from bridge.problem.task import TRUE_WORDS
 
 TEMPLATES = Path(__file__).resolve().parent
 # scikit-learn's tables that a script can load itself; True: Bridge shows class names, not codes.
@@ -43,7 +43,7 @@ TABLE_IMPORTS = ["import pandas as pd", "from sklearn.compose import ColumnTrans
                  "from sklearn.pipeline import make_pipeline", "from sklearn.preprocessing import OneHotEncoder, StandardScaler"]
 TRAIN_NOTES = {"lr": "Adam's learning rate", "epochs": "at most", "device": "auto: CUDA when present, else the CPU",
                "patience": "epochs without a better validation loss before stopping; 0 = never"}
-PIXELS = {  # how each side sees the images, as in bridge/prepare.py
+PIXELS = {  # how each side sees the images, as in bridge/problem/prepare.py
     "sklearn": ("every pixel is a feature, scaled on the training images only.",
                 "    flat = images.reshape(len(y), -1)\n    scaler = StandardScaler().fit(flat[train])\n"
                 "    X_train, X_val, X_test = (scaler.transform(flat[rows]).astype(np.float32) for rows in (train, val, test))"),
@@ -102,7 +102,7 @@ def data_source(comparison: Comparison) -> DataSource:
     if dataset is None:
         raise BridgeError("this run kept no copy of its data, so it cannot be exported; run the comparison again")
     if dataset.kind == "images":
-        from bridge.images import images_from_digits
+        from bridge.io.images import images_from_digits
 
         if dataset.name == "digits_images" and np.array_equal(dataset.images.images, images_from_digits().images):
             return DataSource(_literal("digits"), builtin="digits")
@@ -213,7 +213,7 @@ def estimator_code(model, indent: int = 4) -> tuple[str, str]:
 
 
 def is_hog(model) -> bool:
-    """A pipeline that starts with HOG features (``bridge.classical.hog_baseline``)."""
+    """A pipeline that starts with HOG features (``bridge.models.classical.hog_baseline``)."""
     return isinstance(model, Pipeline) and isinstance(model.steps[0][1], HOGFeatures)
 
 
