@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import tomllib
@@ -59,3 +60,18 @@ def test_the_wheel_installs_in_a_fresh_venv_and_runs_without_the_repository(tmp_
     verdict = run(str(venv / "bin" / "python"), "-c",
                   "import bridge; print(bridge.compare('iris', epochs=2, repeats=1).recommendation['verdict'])", cwd=elsewhere, env=env)
     assert verdict.stdout.strip() in {"sklearn", "pytorch", "no-signal"}
+
+
+def test_the_readme_layout_names_every_part_of_the_core_and_nothing_that_is_gone():
+    readme = (ROOT / "README.md").read_text()
+    layout = readme[readme.index("## Layout"):]
+    layout = layout[layout.index("```") + 3:]
+    layout = layout[:layout.index("```")]
+    parts = {p.name + ("/" if p.is_dir() else "") for p in (ROOT / "bridge").iterdir() if p.name != "__pycache__"}
+    named = set(re.findall(r"\b([a-z_]+(?:\.py|/))", layout))
+    assert parts <= named, f"missing from the README's Layout: {sorted(parts - named)}"
+    existing = {p.name + ("/" if p.is_dir() else "") for p in ROOT.rglob("*") if ".venv" not in p.parts and ".git" not in p.parts}
+    gone = sorted(name for name in named if name not in existing and name != "builtin_data/")  # shipped name of data/
+    assert not gone, f"the README's Layout names what is not there: {gone}"
+    for sub in ("io", "problem", "models", "decision", "outputs", "jobs"):
+        assert (ROOT / "bridge" / sub / "__init__.py").read_text().startswith('"""'), f"bridge/{sub} says what it owns"
