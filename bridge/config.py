@@ -99,9 +99,9 @@ class CompareConfig:
                               f"{limits.MAX_SEED:,}; use a smaller seed or fewer repeats")
         choices = [("task", self.task, TASKS), ("network", self.network, ("auto", "mlp", "cnn")), ("pooling", c.pooling, ("max", "avg")),
                    ("class weighting", self.class_weight, CLASS_WEIGHTS)]
-        for name, value, allowed in choices:
-            if value not in allowed:
-                raise BridgeError(f"{name} '{value}' is unknown; use one of {', '.join(allowed)}")
+        for name, chosen, allowed in choices:  # its own name: `value` above holds numbers
+            if chosen not in allowed:
+                raise BridgeError(f"{name} '{chosen}' is unknown; use one of {', '.join(allowed)}")
         if not (0 < self.test_size < 1 and 0 < self.val_size < 1):
             raise BridgeError(f"test and validation shares must be between 0 and 1, not {self.test_size} and {self.val_size}")
 

@@ -7,6 +7,7 @@ The CLI promises at most one error line on stderr, and a note is where the user 
 from __future__ import annotations
 
 from collections import Counter
+from typing import TextIO
 
 WARNING_NOTES = 8  # distinct library warnings kept as notes of one run; any more are counted in one line
 # Warnings about Bridge's own use of an API, not about the user's data: dropped, as Python hides them by default.
@@ -29,10 +30,11 @@ def _warned_by(category: type[Warning], message: Warning | str, filename: str) -
 class WarningTally:
     """Stands in for ``warnings.showwarning``: counts each distinct warning (memory stays small however many fire)."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.counts: Counter[tuple[str, str]] = Counter()  # insertion-ordered: first seen first
 
-    def __call__(self, message, category, filename, lineno, file=None, line=None) -> None:
+    def __call__(self, message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                 file: TextIO | None = None, line: str | None = None) -> None:
         if not issubclass(category, _DEVELOPER_WARNINGS):
             text = " ".join(str(message).split())
             self.counts[(_warned_by(category, message, filename), text[:200] + ("..." if len(text) > 200 else ""))] += 1

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 BOOTSTRAP_SAMPLES = 1000
 R2_MIN_RELATIVE_VARIANCE = 1e-20  # sst below this share of the summed squared targets is rounding, not variance
@@ -38,17 +39,17 @@ def _r2_many(y: np.ndarray, pred: np.ndarray, samples: np.ndarray) -> np.ndarray
     return 1.0 - sse / np.where(defined, sst, np.nan)
 
 
-def _constant(y) -> bool:
-    y = np.asarray(y)
-    if y.dtype.kind in "fiub":
-        y = y.astype(float)
-        y = y[np.isfinite(y)]
+def _constant(y: ArrayLike) -> bool:
+    values = np.asarray(y)
+    if values.dtype.kind in "fiub":
+        values = values.astype(float)
+        values = values[np.isfinite(values)]
         # Exactly equal values, or a spread that is rounding next to their size: no variance to explain either way.
-        return len(y) == 0 or float(y.max() - y.min()) <= 1e-9 * abs(float(y.mean()))
-    return len(set(y.tolist())) <= 1
+        return len(values) == 0 or float(values.max() - values.min()) <= 1e-9 * abs(float(values.mean()))
+    return len(set(values.tolist())) <= 1
 
 
-def constant_parts(y_train, y_test) -> str:
+def constant_parts(y_train: ArrayLike, y_test: ArrayLike) -> str:
     """Where the target does not vary: "training", "test", "training and test", or "" when it varies in both."""
     return " and ".join(part for part, y in (("training", y_train), ("test", y_test)) if _constant(y))
 
@@ -69,7 +70,7 @@ class GapEstimate:
 MAX_CELLS_PER_CHUNK = 5_000_000  # resampled row indices held at once: about 40 MB, whatever the test size
 
 
-def paired_gap(task: str, y_true, sk_pred, pt_pred, seed: int = 0, samples: int = BOOTSTRAP_SAMPLES) -> GapEstimate:
+def paired_gap(task: str, y_true: ArrayLike, sk_pred: ArrayLike, pt_pred: ArrayLike, seed: int = 0, samples: int = BOOTSTRAP_SAMPLES) -> GapEstimate:
     """Bootstrap the gap in the primary metric (balanced accuracy or R^2), resampling rows in pairs.
 
     Regression resamples are drawn in chunks so memory stays bounded on a test split of any size.
@@ -101,7 +102,7 @@ def paired_gap(task: str, y_true, sk_pred, pt_pred, seed: int = 0, samples: int 
     return GapEstimate(gap=gap, low=float(low), high=float(high), draws=draws)
 
 
-def mcnemar_p(y_true, a_pred, b_pred) -> float:
+def mcnemar_p(y_true: ArrayLike, a_pred: ArrayLike, b_pred: ArrayLike) -> float:
     """Exact McNemar test on the rows where exactly one side is right (two-sided binomial p-value)."""
     from scipy.stats import binomtest
 
@@ -117,10 +118,10 @@ def bootstrap_p(estimate: GapEstimate) -> float:
     """Two-sided p-value of 'no difference' read off the paired bootstrap draws."""
     if not len(estimate.draws):
         return 1.0
-    return float(min(1.0, 2 * min(np.mean(estimate.draws <= 0), np.mean(estimate.draws >= 0))))
+    return min(1.0, 2 * min(float(np.mean(estimate.draws <= 0)), float(np.mean(estimate.draws >= 0))))
 
 
-def paired_p(task: str, y_true, sk_pred, pt_pred, estimate: GapEstimate) -> tuple[float, str]:
+def paired_p(task: str, y_true: ArrayLike, sk_pred: ArrayLike, pt_pred: ArrayLike, estimate: GapEstimate) -> tuple[float, str]:
     """The paired test for this task: McNemar for labels, the paired bootstrap for numbers."""
     if task == "classification":
         return mcnemar_p(y_true, sk_pred, pt_pred), "McNemar"

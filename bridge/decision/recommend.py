@@ -119,7 +119,9 @@ def _seed_gaps(f: Facts) -> np.ndarray:
 
 
 def _seed_summary(f: Facts) -> str:
-    s, n = f.seeds, len(f.seeds["seeds"])
+    s = f.seeds
+    assert s is not None, "called only where seeds were rerun"
+    n = len(s["seeds"])
     return (f"Over {n} seeds PyTorch minus scikit-learn is {s['gap_mean']:+.3f} +/- {s['gap_sd']:.3f} {f.metric} "
             f"(PyTorch ahead on {s['pytorch_ahead']} of {n})")
 
@@ -236,6 +238,7 @@ def recommend(f: Facts) -> Recommendation:
     split_shows_signal = lift.gap >= SIGNAL and lift.low > 0
     seeds_show_signal = small and not split_shows_signal and _seeds_beat_floor(f)
     if seeds_show_signal:  # one tiny split cannot show a signal beyond its noise; the seeds' splits can
+        assert f.seeds is not None, "_seeds_beat_floor is true only where seeds were rerun"
         lows = np.maximum(f.seeds["sklearn"], f.seeds["pytorch"]) - f.dummy
         reasons.append(f"[small-split] On {f.test_rows} test rows one split cannot show the signal beyond its noise, but on every "
                        f"one of {len(lows)} seeds the better side beats the Dummy floor by at least {SIGNAL} {f.metric} "
@@ -281,7 +284,8 @@ def recommend(f: Facts) -> Recommendation:
     if seed_reason:
         reasons.append(seed_reason)
     seeds_decide = small and bool(f.seeds)
-    lead = f.seeds["gap_mean"] if seeds_decide else gap.gap  # PyTorch minus scikit-learn, as the deciding evidence says
+    # PyTorch minus scikit-learn, as the deciding evidence says (seeds_decide implies seeds; named again for the type checker)
+    lead = f.seeds["gap_mean"] if seeds_decide and f.seeds else gap.gap
     where = " over the seeds" if seeds_decide else ""
     tie_to, tie_reason = _tie_break(f)
     if verdict == "tie":

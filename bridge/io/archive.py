@@ -179,7 +179,8 @@ def open_source(source: str | os.PathLike | bytes) -> Iterator[tuple[list[str], 
 
 def _regular_files(root: Path) -> tuple[list[str], list[str]]:
     """(regular files, everything else) under root as sorted posix names; a link counts as what it points to."""
-    regular, special = [], []
+    regular: list[str] = []
+    special: list[str] = []
     for top, _, files in os.walk(root):
         for name in files:
             full = Path(top) / name

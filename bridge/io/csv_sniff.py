@@ -13,7 +13,7 @@ import csv
 import io
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import IO
+from typing import IO, cast
 
 import numpy as np
 
@@ -83,7 +83,9 @@ class NulGuard(io.RawIOBase):
         return True
 
     def readinto(self, buffer) -> int:
-        n = self.raw.readinto(buffer)
+        # Every opener hands over a buffered binary file (open(.., "rb"), BytesIO, a zip member), all of which
+        # have readinto; typing.IO[bytes] just does not declare it.
+        n = cast(io.BufferedIOBase, self.raw).readinto(buffer)
         if n:
             self.check(bytes(memoryview(buffer)[:n]))
         return n
@@ -97,6 +99,7 @@ class NulGuard(io.RawIOBase):
         data = self.carry + data
         usable = len(data) - len(data) % self.unit
         block, self.carry = data[:usable], data[usable:]
+        before: bytes | np.ndarray  # the bytes, or the 16/32-bit units, up to the first NUL
         if self.unit == 1:
             at = block.find(b"\0")
             before = block if at < 0 else block[:at]

@@ -10,6 +10,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 import pandas as pd
 from sklearn import datasets as skdata
@@ -19,6 +20,9 @@ from bridge.io import limits
 from bridge.io.csv_reader import parse_csv
 from bridge.memory import release_unused_memory
 from bridge.problem.target_guess import TargetGuess, suggest_target
+
+if TYPE_CHECKING:  # bridge.io.images loads Pillow; a table never needs it, so it is imported only where images are read
+    from bridge.io.images import ImageData
 
 
 def _data_dir() -> Path:
@@ -38,7 +42,7 @@ class Dataset:
     name: str
     kind: str  # "table" or "images"
     frame: pd.DataFrame | None = None
-    images: object | None = None  # bridge.io.images.ImageData for kind == "images"
+    images: ImageData | None = None  # for kind == "images"
     default_target: str | None = None
     notes: list[str] = field(default_factory=list)
     target_guess: TargetGuess | None = None  # for a CSV: why default_target was chosen, and whether to ask first (None: fixed)
@@ -46,11 +50,18 @@ class Dataset:
 
     @property
     def rows(self) -> int:
-        return len(self.frame) if self.kind == "table" else len(self.images.labels)
+        if self.kind == "table":
+            assert self.frame is not None, "a table dataset always holds its frame"
+            return len(self.frame)
+        assert self.images is not None, "an image dataset always holds its images"
+        return len(self.images.labels)
 
     @property
     def columns(self) -> list[str]:
-        return list(self.frame.columns) if self.kind == "table" else []
+        if self.kind != "table":
+            return []
+        assert self.frame is not None, "a table dataset always holds its frame"
+        return list(self.frame.columns)
 
 
 def _sklearn_table(loader: Callable, target: str, label_names: bool = True) -> pd.DataFrame:
@@ -73,14 +84,14 @@ def _csv(name: str) -> Callable[[], pd.DataFrame]:
     return lambda: parse_csv(DATA_DIR / name)[0]
 
 
-def _digit_images(image_size: int | None = None):
+def _digit_images(image_size: int | None = None) -> ImageData:
     from bridge.io.images import images_from_digits, resized
 
     data = images_from_digits()
     return data if image_size is None else resized(data, image_size)
 
 
-def _moved_digits(image_size: int | None = None):
+def _moved_digits(image_size: int | None = None) -> ImageData:
     from bridge.io.images import resized
     from bridge.io.synthetic import moved_digits
 
@@ -88,7 +99,7 @@ def _moved_digits(image_size: int | None = None):
     return data if image_size is None else resized(data, image_size)
 
 
-def _sample_images(image_size: int | None = None):
+def _sample_images(image_size: int | None = None) -> ImageData:
     from bridge.io.images import load_images
 
     return load_images(DATA_DIR / "sample_images", image_size=image_size)
@@ -133,12 +144,13 @@ def load_builtin(name: str, image_size: int | None = None) -> Dataset:
     except KeyError:
         raise BridgeError(f"no built-in dataset '{name}'; choose one of: {', '.join(BUILTINS)}") from None
     if entry.kind == "images":
-        return _image_dataset(entry.load(image_size), name, entry.description)
+        # One loader field serves both kinds; an "images" entry's loader is one of the ImageData builders above.
+        return _image_dataset(cast("ImageData", entry.load(image_size)), name, entry.description)
     _no_image_size(image_size, f"'{name}' is a table, not images")
     return Dataset(name=name, kind=entry.kind, frame=entry.load(), default_target=entry.target, description=entry.description)
 
 
-def _image_dataset(images, name: str, description: str = "") -> Dataset:
+def _image_dataset(images: ImageData, name: str, description: str = "") -> Dataset:
     notes = list(images.notes)
     if images.ignored:
         notes.append(f"ignored {images.ignored} file(s) that are not images")
@@ -182,7 +194,7 @@ def table_dataset(frame: pd.DataFrame, name: str = "dataframe", max_rows: int | 
     names = [str(column) for column in frame.columns]
     if len(set(names)) < len(names):
         raise BridgeError("the DataFrame's column names repeat once written as text; rename the columns so each is unique")
-    notes = []
+    notes: list[str] = []
     cap = max_rows or limits.MAX_ROWS
     if len(frame) > cap:
         notes.append(f"sampled {cap:,} of the DataFrame's {len(frame):,} rows (at random, seed 0); pass max_rows to change it")

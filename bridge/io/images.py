@@ -62,7 +62,7 @@ class ImageData:
     def width(self) -> int:
         return int(self.images.shape[3])
 
-    def floats(self, rows=None) -> np.ndarray:
+    def floats(self, rows: int | slice | list[int] | np.ndarray | None = None) -> np.ndarray:
         """float32 in [0, 1] of the given rows (any numpy index; all when None), as a new array."""
         picked = self.images if rows is None else self.images[rows]
         if picked.dtype != np.uint8:  # a dataset stored by an older Bridge holds floats already
@@ -96,7 +96,9 @@ def load_images(source: str | os.PathLike | bytes, image_size: int | None = None
         channels = 1 if all(gray for *_, gray in found) else 3
         size, size_note = _choose_size([side for _, _, side, _, _ in found], image_size, max_side, len(found), channels)
         images = np.empty((len(found), channels, size, size), dtype=np.uint8)  # within the budget _choose_size checked
-        labels, files, events = [], [], Counter()
+        labels: list[str] = []
+        files: list[str] = []
+        events: Counter[str] = Counter()
         for name, label, _, square, _ in found:
             try:
                 with opener(name) as fp:

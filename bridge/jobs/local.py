@@ -16,8 +16,13 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from bridge.config import CompareConfig
 from bridge.jobs.store import CANCELLED, FAILED, FINISHED, RUNNING, Run, RunStore, default_home
+
+if TYPE_CHECKING:  # bridge.io.data loads pandas and scikit-learn; the scheduler only hands a dataset on to the store
+    from bridge.io.data import Dataset
 
 POLL_SECONDS = 0.2
 CANCEL_GRACE_SECONDS = 2.0  # a run still busy this long after Cancel (inside a long fit) is ended by force
@@ -60,7 +65,7 @@ class LocalExecutor:
     _shared: dict[Path, LocalExecutor] = {}
     _shared_lock = threading.Lock()
 
-    def __init__(self, store: RunStore, limit: int | None = None):
+    def __init__(self, store: RunStore, limit: int | None = None) -> None:
         self.store = store
         self.limit = limit or training_limit()
         self.threads = thread_share(self.limit)
@@ -92,7 +97,7 @@ class LocalExecutor:
             executor.stop()
 
     # -- what callers use -------------------------------------------------------------------
-    def submit(self, owner: str, dataset_key: str, dataset, config) -> Run:
+    def submit(self, owner: str, dataset_key: str, dataset: Dataset, config: CompareConfig) -> Run:
         """Queue a run of ``config`` on ``dataset``; it starts when a training slot is free."""
         self.store.save_dataset(dataset_key, dataset)
         run = self.store.create(owner, dataset_key, dataset.name, config)
@@ -173,6 +178,7 @@ class LocalExecutor:
         spare, self.spare = self.spare, None
         if spare is None or spare.poll() is not None:
             return None
+        assert spare.stdin is not None, "the spare is started with stdin=PIPE"
         try:
             spare.stdin.write(f"{run_id}\n".encode())
             spare.stdin.close()
@@ -195,6 +201,7 @@ class LocalExecutor:
         if spare is None or not (force or time.monotonic() - self.spare_since > SPARE_IDLE_SECONDS):
             return
         self.spare = None
+        assert spare.stdin is not None, "the spare is started with stdin=PIPE"
         try:
             spare.stdin.close()
             spare.wait(timeout=5)
@@ -227,8 +234,8 @@ class LocalExecutor:
                     child.kill()
 
 
-def wait(store: RunStore, run: Run, timeout: float = 300.0, poll: float = 0.1) -> Run:
-    """Block until ``run`` has finished (done, failed or cancelled) or ``timeout`` passes; returns its last state."""
+def wait(store: RunStore, run: Run, timeout: float = 300.0, poll: float = 0.1) -> Run | None:
+    """Block until ``run`` has finished (done, failed or cancelled) or ``timeout`` passes; returns its last state (None: deleted meanwhile)."""
     deadline = time.monotonic() + timeout
     while True:
         current = store.get(run.id)

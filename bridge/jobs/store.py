@@ -22,8 +22,10 @@ import secrets
 import shutil
 import sqlite3
 import time
+from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import joblib
 
@@ -48,8 +50,12 @@ from bridge.jobs.schema import (  # noqa: F401  (the states are part of this mod
 )
 from bridge.outputs.atomic import atomic_file
 
+if TYPE_CHECKING:  # both pull in the whole core (torch, scikit-learn); the store only pickles them
+    from bridge.experiment import Comparison
+    from bridge.io.data import Dataset
 
-def _atomic_dump(value, path: Path) -> int:
+
+def _atomic_dump(value: object, path: Path) -> int:
     """joblib.dump through bridge.outputs.atomic: readers see all of the file or none of it (arrays still memory-map on load)."""
     with atomic_file(path) as handle:
         joblib.dump(value, handle)
@@ -63,7 +69,7 @@ def _folder_bytes(folder: Path) -> int:
 class RunStore:
     """Runs, their epochs and their files under one folder."""
 
-    def __init__(self, home: str | os.PathLike | None = None, max_bytes: int | None = None, max_age_days: float | None = None):
+    def __init__(self, home: str | os.PathLike | None = None, max_bytes: int | None = None, max_age_days: float | None = None) -> None:
         self.home = Path(home) if home is not None else default_home()
         self.max_bytes = int(max_bytes if max_bytes is not None else env_number("BRIDGE_MAX_STORE_MB", MAX_BYTES / 2**20) * 2**20)
         self.max_age_days = max_age_days if max_age_days is not None else env_number("BRIDGE_MAX_AGE_DAYS", MAX_AGE_DAYS)
@@ -74,7 +80,7 @@ class RunStore:
             db.executescript(SCHEMA)
 
     @contextmanager
-    def _db(self):
+    def _db(self) -> Iterator[sqlite3.Connection]:
         """A connection for one unit of work: committed on success, rolled back on error, always closed."""
         with closing(sqlite3.connect(self.home / "runs.sqlite3", timeout=30)) as db:
             db.row_factory = sqlite3.Row
@@ -92,7 +98,9 @@ class RunStore:
             db.execute("INSERT INTO runs (token, owner, dataset_key, dataset_name, config, state, created) VALUES (?, ?, ?, ?, ?, ?, ?)",
                        (token, owner, dataset_key, dataset_name, config_json(config), QUEUED, time.time()))
             db.execute("UPDATE datasets SET used = ? WHERE key = ?", (time.time(), dataset_key))
-        return self.by_token(token)
+        run = self.by_token(token)
+        assert run is not None, "a queued run is never pruned, and nothing deletes it before it is handed back"
+        return run
 
     def get(self, run_id: int) -> Run | None:
         with self._db() as db:
@@ -177,7 +185,7 @@ class RunStore:
         return bool(row and row["cancel"])
 
     # -- the worker's side ------------------------------------------------------------------
-    def progress(self, run_id: int, stage: str, fraction: float, message: str, epochs: list[dict] = ()) -> None:
+    def progress(self, run_id: int, stage: str, fraction: float, message: str, epochs: Sequence[dict] = ()) -> None:
         """A new progress line (its stage clock restarts when the message changes) and any epochs logged since the last call."""
         now = time.time()
         with self._db() as db:
@@ -200,7 +208,7 @@ class RunStore:
                        (state, time.time(), message, error, json.dumps(summary or {}), report, state,
                         _folder_bytes(self.run_folder(run_id)), run_id, QUEUED, RUNNING))
 
-    def save_result(self, run_id: int, comparison) -> None:
+    def save_result(self, run_id: int, comparison: Comparison) -> None:
         """The Comparison's file, without the loaded dataset it points at: that is stored once, under datasets/."""
         folder = self.run_folder(run_id)
         folder.mkdir(parents=True, exist_ok=True)
@@ -210,7 +218,7 @@ class RunStore:
         finally:
             comparison.source = source
 
-    def load_result(self, run: Run):
+    def load_result(self, run: Run) -> Comparison | None:
         """The Comparison of a finished run, its arrays memory-mapped from disk; None if its file is gone."""
         path = self.run_folder(run.id) / "result.joblib"
         if run.state != DONE or not path.exists():
@@ -225,7 +233,7 @@ class RunStore:
         return json.loads(row["report"]) if row and row["report"] else None
 
     # -- datasets -------------------------------------------------------------------------
-    def save_dataset(self, key: str, dataset) -> None:
+    def save_dataset(self, key: str, dataset: Dataset) -> None:
         """Keep a dataset that cannot be rebuilt from its name (an upload); built-ins load from the package."""
         if key.startswith("builtin:"):
             return
@@ -235,7 +243,7 @@ class RunStore:
         with self._db() as db:
             db.execute("INSERT OR REPLACE INTO datasets VALUES (?, ?, ?, ?, ?)", (key, dataset.name, file, size, time.time()))
 
-    def load_dataset(self, key: str):
+    def load_dataset(self, key: str) -> Dataset | None:
         """A stored dataset, arrays memory-mapped; a built-in is loaded by name. None when it is gone."""
         if key.startswith("builtin:"):
             from bridge.io.data import load_builtin

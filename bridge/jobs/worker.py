@@ -16,8 +16,12 @@ import os
 import sys
 import time
 import traceback
+from typing import TYPE_CHECKING
 
 from bridge.jobs.store import CANCELLED, DONE, FAILED, RunStore
+
+if TYPE_CHECKING:  # imported inside execute and standby, after the threads are pinned; named here for annotations only
+    from bridge.experiment import Comparison, Progress
 
 FLUSH_SECONDS = 0.25  # progress is written (and the cancel flag read) at most this often, plus at every new stage
 
@@ -41,12 +45,13 @@ def pin_threads(threads: int) -> dict:
 class Reporter:
     """The progress callback: buffers epochs, writes to the store at most every FLUSH_SECONDS, and raises Cancelled."""
 
-    def __init__(self, store: RunStore, run_id: int):
+    def __init__(self, store: RunStore, run_id: int) -> None:
         self.store, self.run_id = store, run_id
         self.epochs: list[dict] = []
-        self.last_flush, self.last_message = 0.0, None
+        self.last_flush = 0.0
+        self.last_message: str | None = None
 
-    def __call__(self, step) -> None:
+    def __call__(self, step: Progress) -> None:
         if step.epoch is not None:
             e = step.epoch
             self.epochs.append({"epoch": e.epoch, "epochs": e.epochs, "train_loss": e.train_loss, "val_loss": e.val_loss,
@@ -58,7 +63,7 @@ class Reporter:
             if self.store.cancel_requested(self.run_id):
                 raise Cancelled
 
-    def flush(self, step) -> None:
+    def flush(self, step: Progress) -> None:
         message = step.message
         if step.epoch is not None:
             e = step.epoch
@@ -67,7 +72,7 @@ class Reporter:
         self.epochs, self.last_flush, self.last_message = [], time.monotonic(), step.message
 
 
-def summary(comparison) -> dict:
+def summary(comparison: Comparison) -> dict:
     """What the run history shows without opening the result file."""
     metric, models = comparison.metric, comparison.models
     return {"metric": metric, "dummy": models["dummy"].metrics[metric], "sklearn": models["sklearn"].metrics[metric],
@@ -86,6 +91,8 @@ def execute(store: RunStore, run_id: int, threads: int) -> str:
     store.set_threads(run_id, pin_threads(threads))
     run = store.get(run_id)
     try:
+        if run is None:  # an id the store never issued, or a run deleted before its worker started
+            raise BridgeError(f"run {run_id} is not in the store at {store.home}; submit it again")
         dataset = store.load_dataset(run.dataset_key)
         if dataset is None:
             raise BridgeError(f"the data of this run ({run.dataset_name}) is no longer stored; upload it again")

@@ -78,7 +78,12 @@ def hog_baseline(pixels: PixelLayout) -> Pipeline:
 
 def make_baseline(task: str, name: str, seed: int, class_weight: str = "none", pixels: PixelLayout | None = None) -> BaseEstimator:
     """The named family, unfitted; ``class_weight="balanced"`` weights classes inversely to their training counts."""
-    model = hog_baseline(pixels) if name == "hog" else BASELINES[task][name](seed)
+    if name == "hog":
+        if pixels is None:  # choose_baseline refuses this before any fit; a direct call gets the same line
+            raise BridgeError(f"the {name} baseline reads images; for a table use one of: {', '.join(baseline_choices(False))}")
+        model = hog_baseline(pixels)
+    else:
+        model = BASELINES[task][name](seed)
     if class_weight == "balanced" and task == "classification":
         model.set_params(**{_final_step_param(model, "class_weight"): "balanced"})
     return model
@@ -191,8 +196,8 @@ def choose_baseline(task: str, choice: str, X_train, y_train, X_val, y_val, seed
     families = _families(task, choice, y_train, np.shape(X_train)[1], pixels, notes)
     weightings = weighting.to_try(task, class_weight, y_train)
     candidates = [(family, w) for family in families for w in weightings]
-    best = None
-    scores = {}
+    best: BaselineChoice | None = None
+    scores: dict[str, float] = {}
     for i, (family, w) in enumerate(candidates):
         name = weighting.label(family, w)
         if on_model is not None:
@@ -201,6 +206,7 @@ def choose_baseline(task: str, choice: str, X_train, y_train, X_val, y_val, seed
         scores[name] = score(task, y_val, model.predict(X_val))
         if best is None or scores[name] > scores[best.label]:  # strictly better: on a tie the earlier (unweighted) one stays
             best = BaselineChoice(family, model, seconds, class_weight=w)
+    assert best is not None, "every choice fits at least one family with at least one weighting"
     best.val_scores, best.notes = scores, notes
     best.weight_scores = {w: scores[weighting.label(best.name, w)] for w in weightings}
     return best

@@ -48,7 +48,8 @@ class PixelLayout:
 def pixel_layout(prepared, images) -> PixelLayout:
     """The layout of a ``bridge.problem.prepare.Prepared`` image set (its ``transform`` is the fitted StandardScaler) and its ``ImageData``."""
     levels = float(images.scale) if images.images.dtype == np.uint8 else None  # older stores held floats: no grid to return to
-    return PixelLayout(tuple(int(s) for s in prepared.X_train.shape[1:]), prepared.transform.mean_, prepared.transform.scale_, levels)
+    channels, height, width = (int(s) for s in prepared.X_train.shape[1:])  # image tensors are (n, C, H, W)
+    return PixelLayout((channels, height, width), prepared.transform.mean_, prepared.transform.scale_, levels)
 
 
 class HOGFeatures(TransformerMixin, BaseEstimator):

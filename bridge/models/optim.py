@@ -39,7 +39,7 @@ class LeanAdam:
     """Adam (Kingma & Ba) with L2 weight decay, as torch.optim.Adam computes it, via torch's fused kernel."""
 
     def __init__(self, params: Iterable[torch.nn.Parameter], lr: float, weight_decay: float = 0.0,
-                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8):
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8) -> None:
         self.params = [p for p in params if p.requires_grad]
         self.lr, self.weight_decay, self.betas, self.eps = lr, weight_decay, betas, eps
         self.exp_avg = [torch.zeros_like(p) for p in self.params]
@@ -65,8 +65,11 @@ class LeanAdam:
     def step(self) -> None:
         grads = [p.grad if p.grad is not None else torch.zeros_like(p) for p in self.params]
         self._count += 1  # in place: step_count sees it
-        torch._fused_adam_(self.params, grads, self.exp_avg, self.exp_avg_sq, [], self.steps, amsgrad=False, lr=self.lr,
-                           beta1=self.betas[0], beta2=self.betas[1], weight_decay=self.weight_decay, eps=self.eps, maximize=False)
+        # mypy is told to ignore the call: torch's stub for this private kernel asks for list[Tensor], and list is invariant, so a list of
+        # Parameters (Tensor's subclass) is refused; the kernel only reads the list, and lean_adam_problem checks the real signature.
+        torch._fused_adam_(self.params, grads, self.exp_avg, self.exp_avg_sq, [], self.steps,  # type: ignore[arg-type]
+                           amsgrad=False, lr=self.lr, beta1=self.betas[0], beta2=self.betas[1], weight_decay=self.weight_decay,
+                           eps=self.eps, maximize=False)
 
 
 def signature_problem(arguments: list[tuple[str, str, bool]]) -> str | None:
@@ -117,6 +120,7 @@ def formula_problem(steps: int = 3) -> str | None:
 @functools.cache
 def lean_adam_problem() -> str | None:
     """Why LeanAdam cannot be trusted with this torch, or None: checked once per process."""
+    problem: str | None
     if not hasattr(torch, "_fused_adam_"):
         problem = "this torch has no torch._fused_adam_"
     else:
@@ -128,7 +132,7 @@ def lean_adam_problem() -> str | None:
     return problem
 
 
-def make_optimizer(model: torch.nn.Module, lr: float, weight_decay: float, device: torch.device):
+def make_optimizer(model: torch.nn.Module, lr: float, weight_decay: float, device: torch.device) -> LeanAdam | torch.optim.Adam:
     """LeanAdam on the CPU when its kernel passes the checks; else torch's Adam, fused where torch has a fused kernel."""
     if LeanAdam.available(device):
         return LeanAdam(model.parameters(), lr=lr, weight_decay=weight_decay)

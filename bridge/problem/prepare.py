@@ -130,6 +130,8 @@ def prepare_table(dataset: Dataset, config: CompareConfig) -> Prepared:
 
 def prepare_images(dataset: Dataset, config: CompareConfig) -> Prepared:
     images = dataset.images
+    if images is None:  # a table handed straight to this function; prepare() routes by kind and never does this
+        raise BridgeError(f"'{dataset.name}' is a table, not images; prepare it with bridge.problem.prepare.prepare")
     if config.task == "regression":
         raise BridgeError("image folders are classification data (one folder per class); use --task classification or auto")
     y = np.asarray(images.labels, dtype=object)

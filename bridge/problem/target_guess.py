@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -20,6 +21,9 @@ import pandas as pd
 from bridge.io import limits
 from bridge.problem.table import resolve_target
 from bridge.problem.task import ID_NAME, is_text, looks_like_date, target_looks_like_id
+
+if TYPE_CHECKING:  # bridge.io.data imports this module, so Dataset is named for the type checker only
+    from bridge.io.data import Dataset
 
 GUESS_SAMPLE_ROWS = 5_000  # rows each column is judged on: enough to see its classes, cheap on a million-row file
 FEW_CLASSES = 20  # a text column with at most this many values reads as classes; more is a weaker label
@@ -74,7 +78,8 @@ class _Candidate:
 
     @property
     def score(self) -> float:
-        name = {"label": SCORE_LABEL_NAME, "amount": SCORE_AMOUNT_NAME}.get(self.named, 0)
+        name_scores: dict[str | None, int] = {"label": SCORE_LABEL_NAME, "amount": SCORE_AMOUNT_NAME}  # None: a name that says nothing
+        name = name_scores.get(self.named, 0)
         return name + SCORE_CONTENT[self.kind] + SCORE_LAST * self.last + self.position * 1e-6  # the later column wins a tie
 
 
@@ -228,7 +233,7 @@ def _is_weak(best: _Candidate, frame: pd.DataFrame, rows: np.ndarray | None) -> 
     return any(getattr(_candidate(frame.columns[i], i, False, _sampled(frame, i, rows)), "kind", None) == "classes" for i in others)
 
 
-def target_line(dataset, chosen: str | None) -> str:
+def target_line(dataset: Dataset, chosen: str | None) -> str:
     """The CLI's first line: which column is predicted, and why; raises BridgeError for a ``chosen`` column the table lacks."""
     if dataset.kind == "images":
         return "target: class (each image's folder name)"
