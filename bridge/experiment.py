@@ -3,7 +3,8 @@
 load -> problem -> split (same rows for both sides) -> preprocess (fitted on
 train only) -> scikit-learn and PyTorch -> metrics, curves, errors ->
 recommendation. The CLI and every page call ``run_comparison`` and nothing else
-to train.
+to train. The network side, its seed repeats and its learning-curve refits are
+all ``bridge.models.estimators`` (scikit-learn estimators over the explicit loop).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import time
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from sklearn.base import clone
@@ -22,9 +23,9 @@ from bridge.decision.evidence import constant_parts, paired_gap, paired_p
 from bridge.decision.recommend import Facts, recommend
 from bridge.io.data import Dataset
 from bridge.memory import release_unused_memory
-from bridge.models import classical, weighting
+from bridge.models import classical, estimators, weighting
 from bridge.models.image_features import pixel_layout
-from bridge.models.training import EpochLog, NeuralEstimator
+from bridge.models.training import EpochLog
 from bridge.problem.prepare import Prepared, prepare
 from bridge.warning_notes import WarningTally
 
@@ -128,7 +129,7 @@ def _test_result(name: str, model, fit_seconds: float, parameters: int, data: Pr
     return ModelResult(name, metrics, fit_seconds, min(timings), parameters, np.asarray(pred), confidence, model)
 
 
-def _size_curves(data: Prepared, config: CompareConfig, kind: str, baseline, network_fit: NeuralEstimator, network: str,
+def _size_curves(data: Prepared, config: CompareConfig, kind: str, baseline, network_fit, network: str, class_weight: str,
                  report: Callable[[Progress], object]) -> tuple[list[dict], list[dict]]:
     """Both sides refitted on the same growing subsets of the training rows (``bridge.decision.size_curves``)."""
     def refit_baseline(rows, seed):
@@ -137,9 +138,10 @@ def _size_curves(data: Prepared, config: CompareConfig, kind: str, baseline, net
             model.set_params(random_state=seed)
         return model.fit(data.X_train_flat[rows], data.y_train[rows])
 
-    def make_network(seed):
-        return NeuralEstimator(data.task, network, config.mlp, config.cnn, size_curves.early_stopping(config.train), seed,
-                               network_fit.class_weight)  # the weighting the run chose, so the curve is of the same network
+    refits = replace(config, train=size_curves.early_stopping(config.train))
+
+    def make_network(seed):  # the weighting the run chose, so the curve is of the same network
+        return estimators.for_run(data.task, network, refits, seed, class_weight)
 
     def on_fit(side, size, i, n):
         name = "scikit-learn" if side == "sklearn" else "PyTorch"
@@ -198,23 +200,25 @@ def _run_comparison(dataset: Dataset, config: CompareConfig, on_progress: Callab
     report(Progress("pytorch", 0.25, "Training the PyTorch network"))
     fits = {}  # class weighting -> (network, fit seconds, validation score): auto on imbalanced classes tries both, as the baseline does
     for class_weight in weighting.to_try(task, config.class_weight, data.y_train):
-        candidate, start = NeuralEstimator(task, network, config.mlp, config.cnn, config.train, seed, class_weight=class_weight), time.perf_counter()
-        candidate.fit(data.X_train, data.y_train, data.X_val, data.y_val, on_epoch=on_epoch, classes=data.classes)
+        candidate, start = estimators.for_run(task, network, config, seed, class_weight), time.perf_counter()
+        candidate.fit(data.X_train, data.y_train, eval_set=(data.X_val, data.y_val), on_epoch=on_epoch, classes=data.classes or None)
         fits[class_weight] = (candidate, time.perf_counter() - start, evaluate.score(task, data.y_val, candidate.predict(data.X_val)))
     pt_weight_scores = {w: fit[2] for w, fit in fits.items()}
-    estimator, pt_seconds, _ = fits.pop(weighting.best(pt_weight_scores))
+    pt_weight = weighting.best(pt_weight_scores)
+    estimator, pt_seconds, _ = fits.pop(pt_weight)
+    loop = estimator.neural_estimator_  # the explicit loop behind the estimator: its history, device and best epoch
     fits.clear()  # the network auto did not keep
     weight_note = weighting.note(config.class_weight, task, data.y_train, (chosen.class_weight, chosen.weight_scores),
-                                 (estimator.class_weight, pt_weight_scores))
+                                 (pt_weight, pt_weight_scores))
     data.notes.extend([weight_note] if weight_note else [])
-    sk_curve, pt_curve = _size_curves(data, config, dataset.kind, chosen.model, estimator, network, report)
+    sk_curve, pt_curve = _size_curves(data, config, dataset.kind, chosen.model, estimator, network, pt_weight, report)
 
     report(Progress("evaluate", 0.96, "Scoring both sides on the test split"))
     models = {
         "dummy": _test_result(classical.estimator_name(dummy), dummy, dummy_seconds, classical.count_parameters(dummy), data, data.X_test_flat),
         "sklearn": _test_result(classical.estimator_name(chosen.model), chosen.model, chosen.fit_seconds,
                                 classical.count_parameters(chosen.model), data, data.X_test_flat),
-        "pytorch": _test_result(f"PyTorch {network.upper()}", estimator, pt_seconds, estimator.parameters_, data, data.X_test),
+        "pytorch": _test_result(f"PyTorch {network.upper()}", estimator, pt_seconds, loop.parameters_, data, data.X_test),
     }
     metric = evaluate.primary_metric(task)
     scores = {key: result.metrics[metric] for key, result in models.items()}
@@ -228,7 +232,7 @@ def _run_comparison(dataset: Dataset, config: CompareConfig, on_progress: Callab
             report(Progress("seeds", 0.96 + 0.03 * (i - 1) / n, f"Rerunning both sides with seed {seed + i} ({i} of {n})"))
 
         spread = seeds.seed_spread(dataset, config, chosen.name, network, (scores["sklearn"], scores["pytorch"]), on_repeat,
-                                   sklearn_weight=chosen.class_weight, pytorch_weight=estimator.class_weight)
+                                   sklearn_weight=chosen.class_weight, pytorch_weight=pt_weight)
     facts = Facts(
         task=task, kind=dataset.kind, metric=metric, dummy=scores["dummy"], sklearn=scores["sklearn"], pytorch=scores["pytorch"],
         gap=gap, lift=lift, p_value=p_value, test_name=test_name, sklearn_name=models["sklearn"].name, network=network,
@@ -236,7 +240,7 @@ def _run_comparison(dataset: Dataset, config: CompareConfig, on_progress: Callab
         sklearn_predict_seconds=models["sklearn"].predict_seconds, pytorch_predict_seconds=models["pytorch"].predict_seconds,
         sklearn_parameters=models["sklearn"].parameters, pytorch_parameters=models["pytorch"].parameters,
         rows=data.rows, features=data.n_features, traits=data.traits, sklearn_curve=sk_curve, pytorch_curve=pt_curve, seeds=spread,
-        on_gpu=estimator.device_.type == "cuda", test_rows=len(data.y_test),
+        on_gpu=loop.device_.type == "cuda", test_rows=len(data.y_test),
         constant_target=constant_parts(data.y_train, data.y_test),
     )
     recommendation = recommend(facts).to_dict()
@@ -258,16 +262,16 @@ def _run_comparison(dataset: Dataset, config: CompareConfig, on_progress: Callab
         split=data.split.sizes(),
         models=models,
         curves={"pytorch": [{"epoch": h.epoch, "train_loss": h.train_loss, "val_loss": h.val_loss, "val_score": h.val_score}
-                            for h in estimator.history_],
+                            for h in loop.history_],
                 "sklearn": sk_curve, "pytorch_by_size": pt_curve,
                 "crossing": size_curves.crossing(sk_curve, pt_curve)},
         errors=[],
         recommendation=recommendation,
         per_class=per_class,
         confusion=confusion,
-        training={"device": estimator.device_.type, "network": network, "epochs_run": len(estimator.history_),
-                  "best_epoch": estimator.best_epoch_, "stopped_early": estimator.stopped_early_,
-                  "class_weight": estimator.class_weight, "class_weight_validation": pt_weight_scores},
+        training={"device": loop.device_.type, "network": network, "epochs_run": len(loop.history_),
+                  "best_epoch": loop.best_epoch_, "stopped_early": loop.stopped_early_,
+                  "class_weight": pt_weight, "class_weight_validation": pt_weight_scores},
         baseline_scores={"chosen": chosen.label, "family": chosen.name, "class_weight": chosen.class_weight, "validation": chosen.val_scores},
         notes=data.notes,
         config=config.to_dict(),

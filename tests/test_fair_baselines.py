@@ -140,13 +140,14 @@ def test_seed_repeats_reuse_each_sides_weighting(monkeypatch):
         built["sklearn"].append(class_weight)
         return make_baseline(task, name, seed, class_weight, pixels)
 
-    class RecordingNetwork(NeuralEstimator):
-        def fit(self, *args, **kwargs):
-            built["pytorch"].append(self.class_weight)
-            return super().fit(*args, **kwargs)
+    for_run = seeds.estimators.for_run
+
+    def recording_network(task, network, config, seed, class_weight):
+        built["pytorch"].append(class_weight)
+        return for_run(task, network, config, seed, class_weight)
 
     monkeypatch.setattr(seeds.classical, "make_baseline", recording_baseline)
-    monkeypatch.setattr(seeds, "NeuralEstimator", RecordingNetwork)
+    monkeypatch.setattr(seeds.estimators, "for_run", recording_network)
     config = CompareConfig(**{**SMALL, "repeats": 3, "train": TrainConfig(epochs=2, device="cpu")})
     spread = seeds.seed_spread(imbalanced_table(), config, "linear", "mlp", (0.8, 0.7), sklearn_weight="balanced", pytorch_weight="none")
     assert built == {"sklearn": ["balanced", "balanced"], "pytorch": ["none", "none"]} and len(spread["sklearn"]) == 3

@@ -52,7 +52,7 @@ def test_the_learned_layer_separates_wine_cultivars_better_than_the_inputs(wine)
 
 
 def test_hidden_activations_are_the_last_hidden_layer(wine):
-    model = wine.models["pytorch"].artifact.model_
+    model = representation.network_of(wine)
     X = wine.prepared.X_test[:5]
     with torch.inference_mode():
         expected = model.body(torch.as_tensor(X)).numpy()

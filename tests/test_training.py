@@ -159,6 +159,26 @@ def test_on_epoch_returning_none_does_not_stop(separable):
     assert len(model.history_) == 4
 
 
+class Stop(Exception):
+    """What a cancelled run raises from its progress callback."""
+
+
+def test_fit_leaves_torch_global_generator_as_it_found_it_even_when_cancelled(separable):
+    """Weights and dropout draw from torch's global generator, seeded by fit: a caller's own draws must not depend on a fit between them."""
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    dropout = MLPConfig(hidden_layers=1, width=16, dropout=0.5)
+    _fit("classification", separable, mlp=dropout, train=_train(epochs=2))
+
+    def cancel(log):
+        raise Stop
+
+    with pytest.raises(Stop):
+        _fit("classification", separable, mlp=dropout, train=_train(epochs=5), on_epoch=cancel)
+    assert torch.equal(torch.rand(3), expected)
+
+
 @pytest.mark.parametrize("task", ["classification", "regression"])
 def test_checkpoint_round_trip_predicts_identically(task, separable, regression_data, tmp_path):
     data = separable if task == "classification" else regression_data

@@ -16,9 +16,8 @@ import numpy as np
 from bridge.config import CompareConfig
 from bridge.decision.evaluate import score
 from bridge.io.data import Dataset
-from bridge.models import classical
+from bridge.models import classical, estimators
 from bridge.models.image_features import pixel_layout
-from bridge.models.training import NeuralEstimator
 from bridge.problem.prepare import prepare
 
 MAX_TABLE_CELLS = 2_000_000  # rows x features of a table worth rerunning
@@ -47,8 +46,8 @@ def seed_spread(dataset: Dataset, config: CompareConfig, baseline: str, network:
         data = prepare(dataset, replace(config, seed=seed))
         pixels = pixel_layout(data, dataset.images) if dataset.kind == "images" else None  # this split's scaling, for the HOG family
         model = classical.make_baseline(data.task, baseline, seed, sklearn_weight, pixels).fit(data.X_train_flat, data.y_train)
-        estimator = NeuralEstimator(data.task, network, config.mlp, config.cnn, config.train, seed, class_weight=pytorch_weight)
-        estimator.fit(data.X_train, data.y_train, data.X_val, data.y_val, classes=data.classes)
+        estimator = estimators.for_run(data.task, network, config, seed, pytorch_weight)
+        estimator.fit(data.X_train, data.y_train, eval_set=(data.X_val, data.y_val), classes=data.classes or None)
         sk_scores.append(score(data.task, data.y_test, model.predict(data.X_test_flat)))
         pt_scores.append(score(data.task, data.y_test, estimator.predict(data.X_test)))
     gaps = np.subtract(pt_scores, sk_scores)

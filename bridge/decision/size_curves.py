@@ -83,8 +83,9 @@ def both_sides(data: Prepared, refit_baseline: Callable[[np.ndarray, int], objec
                on_fit: Callable[[str, int, int, int], object] | None = None) -> tuple[list[dict], list[dict], list[str]]:
     """Both sides' validation score against training rows, on the same subsets; plus notes on what was left out.
 
-    ``refit_baseline(rows, seed)`` and ``make_network(seed)`` give fresh models; the fitted ones give the full-size
-    points without a refit. ``on_fit(side, size, i, n)`` is called before each refit: progress, and where a cancel lands.
+    ``refit_baseline(rows, seed)`` and ``make_network(seed)`` give fresh models (the network one a
+    ``bridge.models.estimators`` estimator, fitted with the validation rows as ``eval_set``); the fitted ones give the
+    full-size points without a refit. ``on_fit(side, size, i, n)`` is called before each refit: progress, and where a cancel lands.
     """
     task, n = data.task, len(data.y_train)
     report = on_fit or (lambda *args: None)
@@ -103,7 +104,8 @@ def both_sides(data: Prepared, refit_baseline: Callable[[np.ndarray, int], objec
             train.setdefault(len(rows), []).append(score(task, data.y_train[rows], model.predict(data.X_train_flat[rows])))
             val[side].setdefault(len(rows), []).append(score(task, data.y_val, model.predict(data.X_val_flat)))
         else:
-            network = make_network(seed).fit(data.X_train[rows], data.y_train[rows], data.X_val, data.y_val, classes=data.classes or None)
+            network = make_network(seed).fit(data.X_train[rows], data.y_train[rows], eval_set=(data.X_val, data.y_val),
+                                             classes=data.classes or None)
             val[side].setdefault(len(rows), []).append(score(task, data.y_val, network.predict(data.X_val)))
     check = np.random.default_rng(seeds[0]).choice(n, size=largest, replace=False)  # train score on a sample: same estimate, less time
     sklearn_full = {**_point(n, [score(task, data.y_val, fitted_baseline.predict(data.X_val_flat))]),

@@ -3,34 +3,35 @@
 They go wherever scikit-learn puts an estimator (``clone``, ``Pipeline``, ``cross_val_score``, ``GridSearchCV``,
 ``check_estimator``): flat constructor parameters stored unchanged, ``fit(X, y)`` that validates its input with
 scikit-learn's own helpers, ``n_features_in_`` (and ``feature_names_in_`` from a DataFrame), ``classes_`` of any label
-type, ``NotFittedError`` before fit, ``predict_proba`` on the classifiers only.
+type, ``NotFittedError`` before fit, ``predict_proba`` on the classifiers only. ``for_run`` builds the one a comparison
+run trains from its ``CompareConfig``: the orchestrator, the seed repeats and the learning-curve refits all fit these.
 
 The training is not redone here. Each fit turns the flat parameters into Bridge's configs and runs
 ``bridge.models.training.NeuralEstimator``: the same explicit loop, early stopping on the validation loss and best weights
-as a comparison run, kept after fit as ``neural_estimator_`` (its ``history_``, ``model_``, ``save_checkpoint``). This
-module owns what scikit-learn asks on top: validated inputs, labels decoded to y's own dtype, and the validation rows,
-either ``eval_set=(X_val, y_val)`` or ``validation_fraction`` of X carved off (stratified for classes where possible).
+as a comparison run, kept after fit as ``neural_estimator_`` (its ``history_``, ``model_``, ``device_``,
+``stopped_early_``); ``save_checkpoint`` writes its best weights. This module owns what scikit-learn asks on top:
+validated inputs, labels decoded to y's own dtype, and the validation rows, either ``eval_set=(X_val, y_val)`` or
+``validation_fraction`` of X carved off (stratified for classes where possible).
 
 Randomness never leaks: an int ``random_state`` is the loop's seed (``random_state=s`` trains exactly as a run with
-seed s). Shuffling and augmentation draw from the loop's own ``torch.Generator``; weight initialisation and dropout
-masks draw from torch's global generator (``nn.Linear`` and ``nn.Dropout`` take no generator), which NeuralEstimator
-seeds itself, so the loop runs inside ``torch.random.fork_rng``: fit returns with torch's global state as it found it.
+seed s), and NeuralEstimator seeds torch inside ``torch.random.fork_rng``, so fit returns with torch's global state as
+it found it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import asdict
 
 import numpy as np
-import torch
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from bridge.config import CNNConfig, MLPConfig, TrainConfig
+from bridge.config import CNNConfig, CompareConfig, MLPConfig, TrainConfig
 from bridge.errors import BridgeError
 from bridge.models.estimator_inputs import as_images, check_settings, network_configs, seed_from, train_config, validation_rows
-from bridge.models.training import EpochLog, NeuralEstimator, resolve_device
+from bridge.models.training import EpochLog, NeuralEstimator
 
 
 class _TorchEstimator(BaseEstimator):
@@ -39,17 +40,27 @@ class _TorchEstimator(BaseEstimator):
     _task = "classification"
     _network = "mlp"
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True  # images as well as 2-D rows: the CNN reads them, the MLP flattens them
+        return tags
+
     # -- inputs -----------------------------------------------------------------
     def _network_input(self, X: np.ndarray, fitting: bool) -> np.ndarray:
-        """X as the network reads it: rows for the MLP; the CNN overrides this to make images."""
+        """X as the MLP reads it: rows, or samples of any shape that its first layer flattens (an MLP on images, as a
+        comparison run with ``--network mlp`` trains); later X must hold samples of fit's shape. The CNN overrides this."""
+        if fitting:
+            self._sample_shape = X.shape[1:]
+        elif X.shape[1:] != self._sample_shape:
+            raise BridgeError(f"X holds samples of shape {X.shape[1:]}, but the network was fitted on samples of shape "
+                              f"{self._sample_shape}; give samples of the fitted shape")
         return X
 
     def _check_X(self, X, y="no_validation", reset: bool = True):
-        """scikit-learn's validation (finite numbers, 2-D, the features seen in fit), as float32 for torch; y too unless left out."""
-        nd = self._network == "cnn"
+        """scikit-learn's validation (finite numbers, at least 2-D, the features seen in fit), as float32 for torch; y too unless left out."""
         if isinstance(y, str) and y == "no_validation":  # scikit-learn's own marker: y=None must reach validate_data, which refuses it
-            return self._network_input(validate_data(self, X, reset=reset, dtype=np.float32, allow_nd=nd), fitting=reset)
-        X, y = validate_data(self, X, y, reset=reset, dtype=np.float32, allow_nd=nd, y_numeric=self._task == "regression")
+            return self._network_input(validate_data(self, X, reset=reset, dtype=np.float32, allow_nd=True), fitting=reset)
+        X, y = validate_data(self, X, y, reset=reset, dtype=np.float32, allow_nd=True, y_numeric=self._task == "regression")
         return self._network_input(X, fitting=reset), y
 
     def _labels(self, y: np.ndarray) -> np.ndarray:
@@ -57,14 +68,18 @@ class _TorchEstimator(BaseEstimator):
         return y
 
     # -- fit --------------------------------------------------------------------
-    def fit(self, X, y, eval_set=None, on_epoch: Callable[[EpochLog], object] | None = None):
+    def fit(self, X, y, eval_set=None, on_epoch: Callable[[EpochLog], object] | None = None, classes=None):
         """Train with early stopping on the validation rows; keep the best epoch's weights.
 
         ``eval_set=(X_val, y_val)`` gives the validation rows; without it ``validation_fraction`` of X is held
-        out. ``on_epoch`` is called after every epoch with an ``EpochLog``; returning False stops training.
+        out. ``on_epoch`` is called after every epoch with an ``EpochLog``; returning False stops training (an
+        exception raised there ends fit with it). ``classes`` (classifiers only, as in scikit-learn's ``partial_fit``)
+        lists every label the data can hold, so a class absent from the rows given still gets an output.
         """
         params = self.get_params(deep=False)
         check_settings(params)
+        if classes is not None and self._task != "classification":
+            raise BridgeError(f"{type(self).__name__} predicts numbers, so it takes no classes; leave classes out")
         seed = seed_from(self.random_state)
         X, y = self._check_X(X, y)
         y = self._labels(y)
@@ -80,12 +95,11 @@ class _TorchEstimator(BaseEstimator):
                 raise BridgeError("eval_set takes one pair of validation rows, (X_val, y_val)")
             X_val, y_val = self._check_X(eval_set[0], eval_set[1], reset=False)
             y_val = self._labels(y_val)
-        classes = _classes(y, y_val) if self._task == "classification" else None
+        classes = _classes(y, y_val, classes) if self._task == "classification" else None
         mlp, cnn = network_configs(params)
         estimator = NeuralEstimator(self._task, self._network, mlp, cnn, train_config(params), seed,
                                     class_weight=params.get("class_weight") or "none")
-        with _global_rng_restored(resolve_device(self.device)):
-            estimator.fit(X, y, X_val, y_val, on_epoch=on_epoch, classes=None if classes is None else classes.tolist())
+        estimator.fit(X, y, X_val, y_val, on_epoch=on_epoch, classes=None if classes is None else classes.tolist())
         if classes is not None:
             # The loop orders its outputs by its own sort of the labels (the same as NumPy's for labels of one type);
             # classes_ follows that order in y's dtype, so predictions come back as y's labels, not as objects.
@@ -101,6 +115,12 @@ class _TorchEstimator(BaseEstimator):
     def _predict_input(self, X) -> np.ndarray:
         check_is_fitted(self)  # NotFittedError before anything else
         return self._check_X(X, reset=False)
+
+    def save_checkpoint(self, path) -> None:
+        """The best epoch's weights and what rebuilds the network, as ``--checkpoint`` writes them (a path or a file object);
+        ``bridge.models.training.NeuralEstimator.load_checkpoint`` reads them back."""
+        check_is_fitted(self)
+        self.neural_estimator_.save_checkpoint(path)
 
 
 class _TorchClassifier(ClassifierMixin, _TorchEstimator):
@@ -173,11 +193,6 @@ class TorchCNNClassifier(_TorchClassifier):
         self.batch_size, self.patience, self.weight_decay, self.validation_fraction = batch_size, patience, weight_decay, validation_fraction
         self.class_weight, self.device, self.random_state = class_weight, device, random_state
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.three_d_array = True  # (n, height, width) and (n, channels, height, width) images as well as 2-D rows
-        return tags
-
     def _network_input(self, X: np.ndarray, fitting: bool) -> np.ndarray:
         images = as_images(X, self.image_shape, type(self).__name__)
         if fitting:
@@ -192,17 +207,32 @@ class TorchCNNClassifier(_TorchClassifier):
         return 2 if self.batch_norm else 1
 
 
-def _classes(y: np.ndarray, y_val: np.ndarray) -> np.ndarray:
-    """The sorted labels of the training and validation rows, in y's dtype: a class seen only in eval_set gets an output too."""
-    if {"text" if a.dtype.kind in "US" else "numbers" if a.dtype.kind in "biuf" else "objects" for a in (y, y_val)} == {"text", "numbers"}:
-        raise BridgeError(f"eval_set's labels are {y_val.dtype} but y's are {y.dtype}; give both labels of the same type")
+def _classes(y: np.ndarray, y_val: np.ndarray, classes=None) -> np.ndarray:
+    """The sorted labels of the training and validation rows and of ``classes``: a class seen only in eval_set or only in
+    ``classes`` gets an output too."""
+    known = np.asarray([], dtype=y.dtype) if classes is None else np.asarray(list(classes))
+    for other, name in ((y_val, "eval_set's labels"), (known, "classes")):
+        kinds = {"text" if a.dtype.kind in "US" else "numbers" if a.dtype.kind in "biuf" else "objects" for a in (y, other)}
+        if len(other) and kinds == {"text", "numbers"}:
+            raise BridgeError(f"{name} are {other.dtype} but y's labels are {y.dtype}; give labels of the same type")
     try:
-        return np.unique(np.concatenate([y, y_val]))
+        return np.unique(np.concatenate([y, y_val, known]))
     except TypeError:  # an object array mixing numbers and text cannot be sorted
         raise BridgeError("the labels mix types (numbers and text, say); give labels of one type") from None
 
 
-def _global_rng_restored(device: torch.device):
-    """``torch.random.fork_rng`` over the CPU and, where CUDA is in use, every GPU: torch's global generators end as they began."""
-    gpus = list(range(torch.cuda.device_count())) if device.type == "cuda" or torch.cuda.is_initialized() else []
-    return torch.random.fork_rng(devices=gpus)
+def for_run(task: str, network: str, config: CompareConfig, seed: int, class_weight: str) -> _TorchEstimator:
+    """The estimator a comparison run trains: ``config``'s network and training settings, ``random_state=seed``.
+
+    ``network`` is "mlp" or "cnn" (the run has resolved "auto"); ``class_weight`` is the weighting the run chose, "none"
+    or "balanced" (regression has none). The run passes its own validation rows as ``eval_set``.
+    """
+    train = asdict(config.train)  # lr, epochs, batch_size, patience, weight_decay, device: the estimators' names for them
+    weight = None if class_weight == "none" else class_weight
+    if network == "cnn":
+        if task != "classification":
+            raise BridgeError("the CNN classifies images and cannot predict a number; use --network mlp")
+        return TorchCNNClassifier(**asdict(config.cnn), **train, class_weight=weight, random_state=seed)
+    if task == "regression":
+        return TorchMLPRegressor(**asdict(config.mlp), **train, random_state=seed)
+    return TorchMLPClassifier(**asdict(config.mlp), **train, class_weight=weight, random_state=seed)

@@ -5,6 +5,11 @@ pytorch/examples' mnist: ``train_one_epoch`` and ``evaluate`` as small
 functions, the device resolved in one place, the best validation epoch kept
 as a checkpoint, early stopping, and a callback after every epoch.
 
+``NeuralEstimator`` is the loop's state; ``bridge.models.estimators`` wraps it as
+scikit-learn estimators, and those are what the comparison, the CLI and the app
+train. A fit is seeded by its own ``seed`` and leaves torch's global generators
+as it found them.
+
 Data stays in memory as tensors: for tables that fit in RAM a DataLoader
 only adds per-batch Python overhead.
 """
@@ -37,6 +42,11 @@ def resolve_device(preference: str = "auto") -> torch.device:
     if preference.startswith("cuda") and not torch.cuda.is_available():
         raise BridgeError("--device cuda was asked for but no CUDA GPU is available; use --device auto or cpu")
     return torch.device(preference)
+
+
+def _gpus_to_fork(device: torch.device) -> list[int]:
+    """The GPUs whose generators ``fork_rng`` saves: every one where CUDA is in use (``manual_seed`` seeds them all), none on a CPU-only run."""
+    return list(range(torch.cuda.device_count())) if device.type == "cuda" or torch.cuda.is_initialized() else []
 
 
 @dataclass(frozen=True)
@@ -152,31 +162,34 @@ class NeuralEstimator:
         every label the data holds, so a class too rare to reach the training rows still has an output.
         """
         self.device_ = resolve_device(self.train.device)
-        torch.manual_seed(self.seed)
-        generator = torch.Generator().manual_seed(self.seed)
-        if self.task == "classification":
-            self.classes_ = sorted(set(np.asarray(y).tolist()) | set(classes or []))
-            # "balanced": each row's error weighs n / (k * its class's count), so a rare class counts as much in all as a common one
-            weights = torch.as_tensor(balanced_weights(self.classes_, y), dtype=torch.float32, device=self.device_)
-            loss_fn: nn.Module = nn.CrossEntropyLoss(weight=weights if self.class_weight == "balanced" else None)
-            n_outputs = len(self.classes_)
-        else:
-            self.y_mean_ = float(np.mean(y))
-            self.y_std_ = float(np.std(y)) or 1.0  # networks train best on targets near unit scale
-            loss_fn, n_outputs = nn.MSELoss(), 1
-        kind = "cnn" if self.network == "cnn" else "mlp"
-        self.model_args_ = model_args(kind, tuple(np.shape(X)[1:]), n_outputs, self.cnn if kind == "cnn" else self.mlp)
-        self.model_ = build_network(self.model_args_).to(self.device_)
-        self.parameters_ = count_parameters(self.model_)
-        X_t, y_t, Xv_t, yv_t = self._inputs(X), self._targets(y), self._inputs(X_val), self._targets(y_val)
-        optimizer = make_optimizer(self.model_, self.train.lr, self.train.weight_decay, self.device_)
-        augment = None
-        if kind == "cnn" and self.cnn.augment:
-            from bridge.models.cnn import augment_batch
+        # Weight initialisation and dropout masks draw from torch's global generator (nn.Linear and nn.Dropout take no
+        # generator), so the loop seeds it; fork_rng hands the caller's generators back untouched, whether fit ends or raises.
+        with torch.random.fork_rng(devices=_gpus_to_fork(self.device_)):
+            torch.manual_seed(self.seed)
+            generator = torch.Generator().manual_seed(self.seed)  # shuffling and augmentation: the loop's own generator
+            if self.task == "classification":
+                self.classes_ = sorted(set(np.asarray(y).tolist()) | set(classes or []))
+                # "balanced": each row's error weighs n / (k * its class's count), so a rare class counts as much in all as a common one
+                weights = torch.as_tensor(balanced_weights(self.classes_, y), dtype=torch.float32, device=self.device_)
+                loss_fn: nn.Module = nn.CrossEntropyLoss(weight=weights if self.class_weight == "balanced" else None)
+                n_outputs = len(self.classes_)
+            else:
+                self.y_mean_ = float(np.mean(y))
+                self.y_std_ = float(np.std(y)) or 1.0  # networks train best on targets near unit scale
+                loss_fn, n_outputs = nn.MSELoss(), 1
+            kind = "cnn" if self.network == "cnn" else "mlp"
+            self.model_args_ = model_args(kind, tuple(np.shape(X)[1:]), n_outputs, self.cnn if kind == "cnn" else self.mlp)
+            self.model_ = build_network(self.model_args_).to(self.device_)
+            self.parameters_ = count_parameters(self.model_)
+            X_t, y_t, Xv_t, yv_t = self._inputs(X), self._targets(y), self._inputs(X_val), self._targets(y_val)
+            optimizer = make_optimizer(self.model_, self.train.lr, self.train.weight_decay, self.device_)
+            augment = None
+            if kind == "cnn" and self.cnn.augment:
+                from bridge.models.cnn import augment_batch
 
-            augment = lambda batch: augment_batch(batch, generator=generator)  # noqa: E731
-        with threads_for(self.model_, self.train.batch_size, self.device_):
-            self._epochs(X_t, y_t, Xv_t, yv_t, loss_fn, optimizer, generator, augment, on_epoch, checkpoint_path)
+                augment = lambda batch: augment_batch(batch, generator=generator)  # noqa: E731
+            with threads_for(self.model_, self.train.batch_size, self.device_):
+                self._epochs(X_t, y_t, Xv_t, yv_t, loss_fn, optimizer, generator, augment, on_epoch, checkpoint_path)
         return self
 
     def _epochs(self, X_t, y_t, Xv_t, yv_t, loss_fn, optimizer, generator, augment, on_epoch, checkpoint_path) -> None:

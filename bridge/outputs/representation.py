@@ -38,7 +38,10 @@ class Projection:
 
 
 def network_of(comparison: Comparison) -> nn.Module:
-    return comparison.models["pytorch"].artifact.model_
+    """The trained torch module: the run's PyTorch side is a scikit-learn estimator over the explicit loop, which holds it."""
+    artifact = comparison.models["pytorch"].artifact
+    loop = getattr(artifact, "neural_estimator_", artifact)  # runs stored before the estimators held the loop itself
+    return loop.model_
 
 
 def hidden_activations(model: nn.Module, X: np.ndarray, batch_size: int = 1024) -> np.ndarray:
