@@ -56,12 +56,12 @@ DOWNLOADS = [
      "Standalone script: the same split, the network and its training loop written out, prints its test metrics."),
     ("model.pt", lambda: export.checkpoint_bytes(comparison), "application/octet-stream",
      "The PyTorch checkpoint: the weights of the epoch that was kept."),
-    ("sklearn_model.joblib", lambda: export.sklearn_joblib(comparison), "application/octet-stream",
-     "The fitted scikit-learn pipeline (preprocessing and model), ready for predict()."),
+    ("sklearn_model.skops", lambda: export.sklearn_skops(comparison), "application/octet-stream",
+     "The fitted scikit-learn pipeline, saved with skops: it loads trusting only the types the export lists, never running code."),
     ("report.html", lambda: to_html(comparison), "text/html", "This run's report as one web page, to share."),
     ("report.json", lambda: to_json(comparison), "application/json", "Every number of this run, for a program to read."),
 ]
-# Two files a row: six narrow columns cut the longer names ("sklearn_model.jo..."); each keeps a line saying what it is.
+# Two files a row: six narrow columns cut the longer names ("sklearn_model.sk..."); each keeps a line saying what it is.
 PER_ROW = 2
 for start in range(0, len(DOWNLOADS), PER_ROW):
     for column, (name, build, mime, what) in zip(st.columns(PER_ROW), DOWNLOADS[start : start + PER_ROW]):
@@ -70,4 +70,5 @@ for start in range(0, len(DOWNLOADS), PER_ROW):
         column.caption(what)
 st.caption("Unless the data is one of scikit-learn's built-ins, the scripts read it from data.csv (images.npz for images) "
            "beside them, which comes in the zip.")
-st.caption("The .joblib file is a pickle: load it only from a source you trust. Bridge never takes one back as an upload.")
+st.caption("The scikit-learn model is a skops file, not a pickle: the full export's README and sklearn_model.json list the exact "
+           "types to trust when loading it, and predict_sklearn.py loads it that way.")

@@ -67,5 +67,5 @@ def test_recommendation_offers_every_download(app):
     at.switch_page("pages/recommendation.py").run()
     assert not at.exception
     labels = [button.label for button in at.get("download_button")]
-    assert labels == ["Download everything (.zip)", "train_sklearn.py", "train_pytorch.py", "model.pt", "sklearn_model.joblib",
+    assert labels == ["Download everything (.zip)", "train_sklearn.py", "train_pytorch.py", "model.pt", "sklearn_model.skops",
                       "report.html", "report.json"]

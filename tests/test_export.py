@@ -1,4 +1,7 @@
-"""Exports: the standalone scripts reproduce the run, the checkpoint and pipeline reload, the reports are safe to share."""
+"""Exports: the standalone scripts reproduce the run, the checkpoint and pipeline reload, the reports are safe to share.
+
+How the scikit-learn pipeline is saved and loaded safely (skops, trusted types) is tests/test_safe_model_files.py's.
+"""
 
 from __future__ import annotations
 
@@ -12,10 +15,10 @@ import subprocess
 import sys
 import zipfile
 
-import joblib
 import numpy as np
 import pandas as pd
 import pytest
+import skops.io as sio
 import torch
 
 from bridge.cli import main
@@ -30,6 +33,7 @@ from bridge.outputs.templates.scripts import estimator_code
 from bridge.problem.features import split_rows
 from bridge.problem.table import make_problem
 
+SCRIPTS = ("train_sklearn.py", "train_pytorch.py", "predict_sklearn.py")
 TOLERANCE = 0.03  # the brief's bound; in practice the scripts match to ~1e-6 on the same machine
 HOSTILE = ["=cmd|' /C calc'!A0", "<script>alert(1)</script>", "-minus", "red"]
 
@@ -143,13 +147,17 @@ def test_hog_and_class_weighted_exports_rebuild_the_same_models(weighted_runs, t
     assert "class HOGFeatures" in script and "LogisticRegression(class_weight='balanced'" in script and "scikit-image" in script
     assert "scikit-image==" in (tmp_path / "hog" / "requirements.txt").read_text(encoding="utf-8")
     assert "CLASS_WEIGHT = 'balanced'" in (tmp_path / "balanced" / "train_pytorch.py").read_text(encoding="utf-8")
-    scripts = [str(tmp_path / name / f"train_{side}.py") for name in weighted_runs for side in ("sklearn", "pytorch")]
+    scripts = [str(tmp_path / name / script) for name in weighted_runs for script in SCRIPTS]
     lint = subprocess.run([sys.executable, "-m", "ruff", "check", "--isolated", "--no-cache", "--line-length", "150",
                            "--select", "E,F,W,I", *scripts], capture_output=True, text=True)
     assert lint.returncode == 0, lint.stdout
-    pipeline = joblib.load(tmp_path / "hog" / "sklearn_model.joblib")  # the fitted pipeline, scaling and HOG included, predicts as the run did
+    # The saved pipeline starts after the HOG step; fed the descriptors of the script's own HOGFeatures, it predicts as the run did.
+    listed = json.loads((tmp_path / "hog" / "sklearn_model.json").read_text(encoding="utf-8"))["trusted"]
+    pipeline = sio.load(tmp_path / "hog" / "sklearn_model.skops", trusted=listed)
+    hog_step = runpy.run_path(str(tmp_path / "hog" / "train_sklearn.py"), run_name="not_main")["make_model"]()[0]
     images = weighted_runs["hog"].source.images.floats(weighted_runs["hog"].prepared.split.test)
-    np.testing.assert_array_equal(pipeline.predict(images.reshape(len(images), -1)), weighted_runs["hog"].models["sklearn"].predictions)
+    predicted = pipeline.predict(hog_step.fit_transform(images.reshape(len(images), -1)))
+    np.testing.assert_array_equal(predicted, weighted_runs["hog"].models["sklearn"].predictions)
 
 
 def test_the_script_rebuilds_the_same_matrices(runs, exported):
@@ -164,12 +172,12 @@ def test_the_script_rebuilds_the_same_matrices(runs, exported):
 
 @pytest.mark.parametrize("name", ["iris", "csv", "digits_images"])
 def test_scripts_are_standalone_and_clean(exported, name):
-    for side in ("sklearn", "pytorch"):
-        tree = ast.parse((exported[name] / f"train_{side}.py").read_text(encoding="utf-8"))
+    for script in SCRIPTS:
+        tree = ast.parse((exported[name] / script).read_text(encoding="utf-8"))
         modules = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
         modules |= {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
-        assert not any(m.split(".")[0] == "bridge" for m in modules)
-    scripts = [str(exported[name] / f"train_{side}.py") for side in ("sklearn", "pytorch")]
+        assert modules and not any(m.split(".")[0] == "bridge" for m in modules)
+    scripts = [str(exported[name] / script) for script in SCRIPTS]
     lint = subprocess.run([sys.executable, "-m", "ruff", "check", "--isolated", "--no-cache", "--line-length", "150",
                            "--select", "E,F,W,I", *scripts], capture_output=True, text=True)
     assert lint.returncode == 0, lint.stdout
@@ -211,33 +219,35 @@ def test_checkpoint_reloads_with_weights_only_and_predicts_the_same(runs, export
     network.eval()
     with torch.inference_mode():
         outputs = network(torch.as_tensor(X_test))
-    np.testing.assert_allclose(outputs.numpy(), comparison.models["pytorch"].artifact._outputs(X_test).numpy(), rtol=1e-5, atol=1e-6)
+    loop = comparison.models["pytorch"].artifact.neural_estimator_  # the explicit loop inside the run's estimator
+    np.testing.assert_allclose(outputs.numpy(), loop._outputs(X_test).numpy(), rtol=1e-5, atol=1e-6)
 
 
-def test_sklearn_pipeline_predicts_like_the_run_and_says_how_far_to_trust_it(runs):
+def test_sklearn_pipeline_predicts_like_the_run_and_says_how_to_load_it(runs):
     comparison = runs["csv"]
-    pipeline = joblib.load(io.BytesIO(export.sklearn_joblib(comparison)))
+    model_file = export.sklearn_model_file(comparison)
+    pipeline = sio.loads(model_file.payload, trusted=model_file.trusted)
     dataset, config = comparison.source, CompareConfig.from_dict(comparison.config)
     features = make_problem(dataset.frame, config.target, config.task, dataset.default_target).features
     predicted = pipeline.predict(features.iloc[comparison.prepared.split.test])
-    np.testing.assert_allclose(predicted, comparison.models["sklearn"].predictions)
-    described = json.loads(export.sklearn_parameters(comparison))
-    assert "trust" in described["warning"] and [s["name"] for s in described["steps"]] == ["preprocess", "model"]
-    assert described["feature_names"] == comparison.prepared.feature_names
+    np.testing.assert_array_equal(predicted, comparison.models["sklearn"].predictions)
+    described = json.loads(export.sklearn_parameters(comparison, model_file))
+    assert described["trusted"] == model_file.trusted and described["load"] == model_file.load_call() and "runs no code" in described["safety"]
+    assert [s["name"] for s in described["steps"]] == ["preprocess", "model"] and described["feature_names"] == comparison.prepared.feature_names
 
 
 # -- the files, the reports, the CLI ------------------------------------------------------------------------
 
 
 def test_zip_holds_every_file_under_fixed_names(runs):
-    common = {"README.md", "requirements.txt", "train_sklearn.py", "train_pytorch.py", "model.pt", "sklearn_model.joblib",
-              "sklearn_model.json", "report.html", "report.json", "MANIFEST.json"}
+    common = {"README.md", "requirements.txt", *SCRIPTS, "model.pt", "sklearn_model.skops", "sklearn_model.json", "report.html", "report.json",
+              "MANIFEST.json"}
     expected = {"iris": common, "csv": common | {"data.csv"}, "digits_images": common}
     for name, comparison in runs.items():
         with zipfile.ZipFile(io.BytesIO(export.export_zip(comparison))) as archive:
             assert {n.removeprefix("bridge-export/") for n in archive.namelist()} == expected[name]
             readme = archive.read("bridge-export/README.md").decode("utf-8")
-            assert "source you trust" in readme and "python train_sklearn.py" in readme and "weights_only=True" in readme
+            assert "skops.io.load(" in readme and "python train_sklearn.py" in readme and "weights_only=True" in readme
             assert json.loads(archive.read("bridge-export/report.json"))["dataset"] == comparison.dataset
 
 
@@ -255,11 +265,11 @@ def test_an_images_npz_export_is_checked_before_it_is_read(runs, tmp_path):
     files = export.export_files(comparison)
     folder = tmp_path / "out"
     atomic.write_folder(folder, files)
-    scripts = [str(folder / f"train_{side}.py") for side in ("sklearn", "pytorch")]
+    scripts = [str(folder / script) for script in SCRIPTS]
     lint = subprocess.run([sys.executable, "-m", "ruff", "check", "--isolated", "--no-cache", "--line-length", "150",
                            "--select", "E,F,W,I", *scripts], capture_output=True, text=True)
     assert lint.returncode == 0, lint.stdout
-    loaders = [runpy.run_path(script, run_name="not_main") for script in scripts]
+    loaders = [runpy.run_path(script, run_name="not_main") for script in scripts[:2]]  # predict_sklearn.py reads through train_sklearn.py
     for script in loaders:
         images, labels = script["load_images"](str(script["DATA"]))
         np.testing.assert_array_equal(images, comparison.source.images.floats())

@@ -10,7 +10,8 @@ pixel by pixel (``bridge.problem.prepare``), which no longer look like an image 
 almost always black is blown up to unit variance). Given the scaler's ``pixel_mean`` and
 ``pixel_scale``, the transformer undoes that scaling before taking gradients. This way the HOG family
 takes the same matrix as every other candidate, so choosing on validation, the learning curve, seed
-repeats, test predictions and the exported joblib pipeline treat it like any other model. Without
+repeats and test predictions treat it like any other model (the skops export keeps the steps after it,
+which the exported scripts feed from their own copy of this transformer). Without
 them (the exported script's case) it reads raw pixels in [0, 1]. ``pixel_levels`` puts the restored
 pixels back on the grid they were decoded on (whole numbers 0..levels, divided in float32), so the
 descriptors are exactly those of the decoded images, bit for bit what the exported script computes.

@@ -3,7 +3,8 @@
 The scripts repeat the run without Bridge: the same rows (the same seeded, stratified split as
 ``bridge.problem.features.split_rows``), the same preprocessing (``bridge.problem.table`` and
 ``bridge.problem.features``), the same model, with the loop written out on the PyTorch side. The data
-comes from scikit-learn for its built-ins, else from a file shipped beside the scripts.
+comes from scikit-learn for its built-ins, else from a file shipped beside the scripts. A third script,
+predict_sklearn.py, fits nothing: it loads the run's saved pipeline (skops) and predicts the same test rows.
 
 Every value from the user's data (column names, labels) enters a script through ``repr``
 (``pprint.pformat``), so it stays a string literal and can never become code.
@@ -17,6 +18,7 @@ import pprint
 from dataclasses import dataclass
 from pathlib import Path
 from string import Template
+from typing import TypeGuard
 
 import numpy as np
 from sklearn.base import clone
@@ -53,12 +55,15 @@ PIXELS = {  # how each side sees the images, as in bridge/problem/prepare.py
             "    flat = images.reshape(len(y), -1)\n    X_train, X_val, X_test = flat[train], flat[val], flat[test]"),
 }
 HOG_IMPORTS = ["from skimage.feature import hog", "from sklearn.base import BaseEstimator, TransformerMixin"]
+SCRIPT_TEMPLATES = {"train_sklearn.py.txt", "train_pytorch.py.txt", "predict_sklearn.py.txt"}
+# What predict_sklearn.py takes from train_sklearn.py beside it, by the pipeline's input: a table, pixels, or HOG descriptors of them.
+PREDICT_NAMES = {"table": ["load_frame", "make_problem"], "images": ["load_images"], "hog": ["load_images", "make_model"]}
 
 
 def template(name: str) -> Template:
-    """A template; fragments (every file but the two scripts) lose their edge newlines, the scripts space them."""
+    """A template; fragments (every file but the scripts) lose their edge newlines, the scripts space them."""
     text = (TEMPLATES / name).read_text(encoding="utf-8")
-    return Template(text if name.startswith("train_") else text.strip("\n"))
+    return Template(text if name in SCRIPT_TEMPLATES else text.strip("\n"))
 
 
 def _literal(value) -> str:
@@ -212,7 +217,7 @@ def estimator_code(model, indent: int = 4) -> tuple[str, str]:
     return code, f"from {module} import {cls.__name__}"
 
 
-def is_hog(model) -> bool:
+def is_hog(model) -> TypeGuard[Pipeline]:
     """A pipeline that starts with HOG features (``bridge.models.classical.hog_baseline``)."""
     return isinstance(model, Pipeline) and isinstance(model.steps[0][1], HOGFeatures)
 
@@ -244,8 +249,29 @@ def render_sklearn(comparison: Comparison, source: DataSource | None = None) -> 
     model, model_imports = model_code(artifact)
     stdlib = ["import argparse", "import json", "from dataclasses import dataclass", *parts.pop("stdlib")]
     parts["imports"] = _imports(stdlib, [*parts["imports"], *model_imports])
-    needs = "numpy, pandas, scikit-learn and scikit-image" if is_hog(artifact) else "numpy, pandas and scikit-learn"
-    return template("train_sklearn.py.txt").substitute(parts, model=model, needs=needs)
+    return template("train_sklearn.py.txt").substitute(parts, model=model, needs=_needs(artifact))
+
+
+def _needs(model, *more: str) -> str:
+    names = ["numpy", "pandas", "scikit-learn", *(["scikit-image"] if is_hog(model) else []), *more]
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def render_predict(comparison: Comparison, trusted: list[str]) -> str:
+    """predict_sklearn.py: loads sklearn_model.skops trusting exactly ``trusted`` (found in that file at export) and predicts the test rows.
+
+    It imports the data loading and the split from train_sklearn.py beside it, so the two never disagree.
+    """
+    artifact = comparison.models["sklearn"].artifact
+    kind = "hog" if is_hog(artifact) else comparison.dataset["kind"]
+    names = ", ".join(sorted(["DATA", "TASK", "align", "split_rows", "test_metrics", *PREDICT_NAMES[kind]]))
+    third_party = ["import numpy as np", "import skops.io as sio", "from skops.io.exceptions import UntrustedTypesFoundException"]
+    # A block of its own: a linter files the script beside this one as first-party in its folder, third-party elsewhere.
+    imports = _imports(["import argparse", "import json", "from pathlib import Path"], third_party)
+    imports += f"\n\n# The script beside this one: the same data, split and metrics.\n# isort: split\nfrom train_sklearn import {names}"
+    sections = dict(part.split("\n", 1) for part in template("predict_inputs.py.txt").template.split("# ---- ")[1:])
+    return template("predict_sklearn.py.txt").substitute(imports=imports, trusted=_literal(trusted), inputs=sections[kind].strip("\n"),
+                                                         needs=_needs(artifact, "skops"))
 
 
 def render_pytorch(comparison: Comparison, source: DataSource | None = None) -> str:
