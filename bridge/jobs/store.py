@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 import joblib
 
 from bridge.config import CompareConfig
+from bridge.jobs.moved import register_old_names
 from bridge.jobs.schema import (  # noqa: F401  (the states are part of this module's interface)
     ACTIVE,
     CANCELLED,
@@ -223,6 +224,7 @@ class RunStore:
         path = self.run_folder(run.id) / "result.joblib"
         if run.state != DONE or not path.exists():
             return None
+        register_old_names()  # a run stored before the core's subpackages names its classes by their old modules
         comparison = joblib.load(path, mmap_mode="r")
         comparison.source = self.load_dataset(run.dataset_key)
         return comparison
@@ -252,7 +254,10 @@ class RunStore:
         with self._db() as db:
             row = db.execute("SELECT file FROM datasets WHERE key = ?", (key,)).fetchone()
         path = self.home / "datasets" / row["file"] if row else None
-        return joblib.load(path, mmap_mode="r") if path is not None and path.exists() else None
+        if path is None or not path.exists():
+            return None
+        register_old_names()
+        return joblib.load(path, mmap_mode="r")
 
     # -- limits -----------------------------------------------------------------------------
     def total_bytes(self) -> int:
