@@ -133,7 +133,7 @@ def cmd_datasets() -> None:
     print(f"{'name':<16} {'kind':<7} {'rows':>6} {'columns':>8}  {'task':<15} {'target':<18} description")
     for name, entry in BUILTINS.items():
         dataset = load_builtin(name)
-        if dataset.kind == "images":
+        if dataset.images is not None:
             shape = "x".join(map(str, dataset.images.images.shape[1:]))
             task, columns = "classification", shape
         else:

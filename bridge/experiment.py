@@ -13,6 +13,7 @@ import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 from sklearn.base import clone
@@ -21,6 +22,7 @@ from bridge.config import CompareConfig
 from bridge.decision import evaluate, seeds, size_curves
 from bridge.decision.evidence import constant_parts, paired_gap, paired_p
 from bridge.decision.recommend import Facts, recommend
+from bridge.errors import BridgeError
 from bridge.io.data import Dataset
 from bridge.memory import release_unused_memory
 from bridge.models import classical, estimators, weighting
@@ -51,7 +53,7 @@ class ModelResult:
     parameters: int
     predictions: np.ndarray
     confidence: np.ndarray | None = None  # probability of the predicted class
-    artifact: object | None = None
+    artifact: Any = None  # a fitted scikit-learn estimator (the Torch ones included); Any: callers use each one's own API
 
     def to_dict(self) -> dict:
         return {"name": self.name, "metrics": self.metrics, "fit_seconds": round(self.fit_seconds, 4),
@@ -77,9 +79,15 @@ class Comparison:
     prepared: Prepared | None = None  # the arrays behind the numbers, for pages and exports
     source: Dataset | None = field(default=None, repr=False)  # the data as loaded: exports rebuild it (a reference, not a copy)
 
+    def arrays(self) -> Prepared:
+        """The arrays behind the numbers; a comparison rebuilt from its JSON report has none, and says so in one line."""
+        if self.prepared is None:
+            raise BridgeError("this comparison carries no arrays (it was read back from a report); run it again to use them")
+        return self.prepared
+
     def predictions_frame(self, errors_only: bool = False):
         """Every test row with both sides' answers (or only rows a side got wrong), worst first."""
-        data, models = self.prepared, self.models
+        data, models = self.arrays(), self.models
         frame = evaluate.prediction_frame(
             data.task, data.test_rows, data.y_test, models["sklearn"].predictions, models["pytorch"].predictions,
             models["sklearn"].confidence, models["pytorch"].confidence, data.original,
@@ -116,7 +124,7 @@ PREDICT_DISAGREE = 2.0  # slowest / fastest pass above this: the timing gets a c
 
 def _test_result(name: str, model, fit_seconds: float, parameters: int, data: Prepared, X_test) -> ModelResult:
     """Test-split predictions and metrics; predict time as the best of a few passes, since one pass on a busy machine can be any length."""
-    timings = []
+    timings: list[float] = []
     while not timings or (len(timings) < PREDICT_REPEATS and sum(timings) < PREDICT_REPEAT_BUDGET):
         start = time.perf_counter()
         pred, proba = classical.predict_with_proba(model, X_test, data.classes or None)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 from sklearn.model_selection import train_test_split
@@ -78,8 +79,8 @@ def curve_seeds(seed: int, repeats: int, kind: str, rows: int, features: int) ->
     return [seed]
 
 
-def both_sides(data: Prepared, refit_baseline: Callable[[np.ndarray, int], object], make_network: Callable[[int], object],
-               fitted_baseline, fitted_network, largest: int, seeds: list[int], kind: str,
+def both_sides(data: Prepared, refit_baseline: Callable[[np.ndarray, int], Any], make_network: Callable[[int], Any],
+               fitted_baseline: Any, fitted_network: Any, largest: int, seeds: list[int], kind: str,
                on_fit: Callable[[str, int, int, int], object] | None = None) -> tuple[list[dict], list[dict], list[str]]:
     """Both sides' validation score against training rows, on the same subsets; plus notes on what was left out.
 

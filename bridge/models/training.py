@@ -195,7 +195,8 @@ class NeuralEstimator:
     def _epochs(self, X_t, y_t, Xv_t, yv_t, loss_fn, optimizer, generator, augment, on_epoch, checkpoint_path) -> None:
         """Epoch after epoch: train, validate, keep the best weights, report, stop early."""
         self.history_, self.best_epoch_, best_loss, self.stopped_early_ = [], 0, float("inf"), False
-        best_state, start = None, time.perf_counter()
+        best_state: dict[str, torch.Tensor] | None = None
+        start = time.perf_counter()
         for epoch in range(1, self.train.epochs + 1):
             train_loss = train_one_epoch(self.model_, X_t, y_t, loss_fn, optimizer, self.train.batch_size, generator, augment)
             val_loss, val_outputs = evaluate(self.model_, Xv_t, yv_t, loss_fn)
@@ -215,6 +216,8 @@ class NeuralEstimator:
             if self.train.patience and epoch - self.best_epoch_ >= self.train.patience:
                 self.stopped_early_ = True
                 break
+        if best_state is None:  # the validation loss was never finite: no epoch to prefer, so the last weights stay
+            best_state = {k: v.detach().clone() for k, v in self.model_.state_dict().items()}
         self.best_state_ = best_state
         self.model_.load_state_dict(best_state)
 

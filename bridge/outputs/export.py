@@ -66,7 +66,7 @@ def sklearn_pipeline(comparison: Comparison) -> Pipeline:
     if is_hog(model):
         return model[1:]  # the same fitted steps, in a new Pipeline
     first = "scale" if comparison.dataset["kind"] == "images" else "preprocess"
-    return Pipeline([(first, comparison.prepared.transform), ("model", model)])
+    return Pipeline([(first, comparison.arrays().transform), ("model", model)])
 
 
 def sklearn_model_file(comparison: Comparison) -> ModelFile:
@@ -121,7 +121,7 @@ def sklearn_parameters(comparison: Comparison, model_file: ModelFile) -> str:
         "safety": "skops.io.load runs no code from the file: it rebuilds only skops' safe default types and those in trusted, which "
                   "skops.io.get_untrusted_types found in this file at export; a file needing any other type is refused",
         "skops_version": skops.__version__, "scikit_learn_version": sklearn.__version__, "input": pipeline_input(comparison),
-        "steps": steps, "feature_names": comparison.prepared.feature_names, "classes": comparison.prepared.classes,
+        "steps": steps, "feature_names": comparison.arrays().feature_names, "classes": comparison.arrays().classes,
     }
     if is_hog(artifact):  # the step the file leaves out, with the settings predict_sklearn.py rebuilds it from
         hog = artifact.steps[0][1]
@@ -138,9 +138,9 @@ def requirements(comparison: Comparison | None = None) -> str:
     versions = {"numpy": np.__version__, "pandas": pandas.__version__, "scikit-learn": sklearn.__version__, "torch": torch.__version__,
                 "skops": skops.__version__}  # skops: predict_sklearn.py loads the saved pipeline with it
     if comparison is not None and is_hog(comparison.models["sklearn"].artifact):
-        import skimage
+        from importlib.metadata import version
 
-        versions["scikit-image"] = skimage.__version__
+        versions["scikit-image"] = version("scikit-image")  # skimage's lazy loader hides __version__ from type checkers
     return "".join(f"{name}=={version.split('+')[0]}\n" for name, version in versions.items())
 
 
@@ -179,7 +179,7 @@ def export_files(comparison: Comparison) -> dict[str, bytes]:
         "report.html": to_html(comparison).encode("utf-8"),
         "report.json": to_json(comparison).encode("utf-8"),
     }
-    if source.file_name:
+    if source.file_name and source.file_bytes is not None:
         files[source.file_name] = source.file_bytes
     files[atomic.MANIFEST] = atomic.manifest_bytes(files)  # last, in the zip too: an unzip cut short has none
     return files

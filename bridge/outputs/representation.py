@@ -10,6 +10,7 @@ learned to look for. Pure functions returning frames and arrays; the pages draw 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -41,7 +42,7 @@ def network_of(comparison: Comparison) -> nn.Module:
     """The trained torch module: the run's PyTorch side is a scikit-learn estimator over the explicit loop, which holds it."""
     artifact = comparison.models["pytorch"].artifact
     loop = getattr(artifact, "neural_estimator_", artifact)  # runs stored before the estimators held the loop itself
-    return loop.model_
+    return cast(nn.Module, loop.model_)
 
 
 def hidden_activations(model: nn.Module, X: np.ndarray, batch_size: int = 1024) -> np.ndarray:
@@ -55,7 +56,8 @@ def hidden_activations(model: nn.Module, X: np.ndarray, batch_size: int = 1024) 
     with torch.inference_mode():
         for start in range(0, len(X), batch_size):
             batch = torch.as_tensor(np.asarray(X[start : start + batch_size], dtype=np.float32), device=device)
-            outputs.append(core.features(batch.flatten(1) if flatten else batch).float().cpu().numpy())
+            features = cast(nn.Module, core.features)  # MLP and CNN both name their representation layers "features"
+            outputs.append(features(batch.flatten(1) if flatten else batch).float().cpu().numpy())
     return np.concatenate(outputs).reshape(len(X), -1)
 
 
@@ -107,7 +109,7 @@ def _separation(points: np.ndarray, labels: np.ndarray) -> float | None:
 
 def projections(comparison: Comparison, max_points: int = MAX_POINTS) -> Projection:
     """PCA of the raw inputs and of the last hidden layer, on the same test rows."""
-    data, seed = comparison.prepared, comparison.config["seed"]
+    data, seed = comparison.arrays(), comparison.config["seed"]
     rows = _rows(len(data.y_test), max_points, seed)
     classification = comparison.dataset["task"] == "classification"
     hidden = hidden_activations(network_of(comparison), data.X_test[rows])
@@ -155,9 +157,9 @@ def feature_maps(comparison: Comparison, index: int = 0) -> tuple[np.ndarray, np
     model = network_of(comparison)
     if first_conv(model) is None:
         return None
-    image = np.asarray(comparison.prepared.X_test[index], dtype=np.float32)
+    image = np.asarray(comparison.arrays().X_test[index], dtype=np.float32)
     first_block = []
-    for layer in model.body:  # up to and including the first ReLU: the maps before any pooling
+    for layer in cast(nn.Sequential, model.body):  # up to and including the first ReLU: the maps before any pooling
         first_block.append(layer)
         if isinstance(layer, nn.ReLU):
             break

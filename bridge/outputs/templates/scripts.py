@@ -18,7 +18,7 @@ import pprint
 from dataclasses import dataclass
 from pathlib import Path
 from string import Template
-from typing import TypeGuard
+from typing import Any, TypeGuard
 
 import numpy as np
 from sklearn.base import clone
@@ -106,15 +106,17 @@ def data_source(comparison: Comparison) -> DataSource:
     dataset = comparison.source
     if dataset is None:
         raise BridgeError("this run kept no copy of its data, so it cannot be exported; run the comparison again")
-    if dataset.kind == "images":
+    if dataset.images is not None:
         from bridge.io.images import images_from_digits
 
-        if dataset.name == "digits_images" and np.array_equal(dataset.images.images, images_from_digits().images):
+        images = dataset.images
+        if dataset.name == "digits_images" and np.array_equal(images.images, images_from_digits().images):
             return DataSource(_literal("digits"), builtin="digits")
         buffer = io.BytesIO()
-        np.savez_compressed(buffer, images=dataset.images.floats(), labels=np.asarray(dataset.images.labels, dtype=str))
+        np.savez_compressed(buffer, images=images.floats(), labels=np.asarray(images.labels, dtype=str))
         return DataSource('Path(__file__).with_name("images.npz")', file_name="images.npz", file_bytes=buffer.getvalue())
-    if dataset.name in SKLEARN_TABLES and load_builtin(dataset.name).frame.equals(dataset.frame):
+    builtin = load_builtin(dataset.name).frame if dataset.name in SKLEARN_TABLES else None
+    if builtin is not None and builtin.equals(dataset.frame):
         return DataSource(_literal(dataset.name), builtin=dataset.name)
     # Anything else ships as data.csv, the table as Bridge read it (formula cells neutralised, as every CSV Bridge offers).
     return DataSource('Path(__file__).with_name("data.csv")', file_name="data.csv", file_bytes=safe_csv_bytes(dataset.frame))
@@ -141,13 +143,15 @@ def _date_names(date_columns, part_names: list[str]) -> dict[str, dict[str, str]
 def _table_settings(comparison: Comparison, source: DataSource) -> list[tuple[str, str, str]]:
     """The columns and kinds the run used, by their names in the data."""
     dataset, config = comparison.source, CompareConfig.from_dict(comparison.config)
+    if dataset is None:  # data_source refused this run already; a direct caller gets the same line
+        raise BridgeError("this run kept no copy of its data, so it cannot be exported; run the comparison again")
     problem = make_problem(dataset.frame, config.target, config.task, dataset.default_target)
     plan = problem.plan
     date_parts = problem.numeric[len(plan.numeric) + len(plan.boolean):]  # make_problem appends them in plan.dates order
     dates = _date_names(plan.dates, list(date_parts))
     return [
         ("BUILTIN", _literal(source.builtin), "a scikit-learn dataset the script loads itself, or None for a CSV file"),
-        ("LABEL_NAMES", _literal(SKLEARN_TABLES.get(source.builtin, False)), "built-ins: class names rather than codes"),
+        ("LABEL_NAMES", _literal(SKLEARN_TABLES.get(source.builtin or "", False)), "built-ins: class names rather than codes"),
         ("TARGET", _literal(str(problem.target)), ""),
         ("NUMERIC", _literal([str(c) for c in plan.numeric]), "numbers, used as they are"),
         ("BOOLEAN", _literal([str(c) for c in plan.boolean]), "yes/no columns, as 1/0"),
@@ -162,7 +166,7 @@ def _table_settings(comparison: Comparison, source: DataSource) -> list[tuple[st
     ]
 
 
-def _common(comparison: Comparison, source: DataSource, side: str) -> dict[str, str]:
+def _common(comparison: Comparison, source: DataSource, side: str) -> dict[str, Any]:
     """What both scripts share: the settings, the data code (table or images), the metrics, the imports."""
     config = comparison.config
     items = [("DATA", source.default, "the default data; a command-line argument overrides it"),
