@@ -26,13 +26,13 @@ __all__ = ["BridgeError", "CompareConfig", "Comparison", "compare", "load_datase
 
 if TYPE_CHECKING:
     from bridge.api import compare
+    from bridge.comparison import Comparison
     from bridge.config import CompareConfig
     from bridge.errors import BridgeError
-    from bridge.experiment import Comparison
     from bridge.io.data import load_dataset
 
 _HOMES = {"compare": "bridge.api", "CompareConfig": "bridge.config", "load_dataset": "bridge.io.data", "BridgeError": "bridge.errors",
-          "Comparison": "bridge.experiment"}
+          "Comparison": "bridge.comparison"}
 
 
 def __getattr__(name: str) -> Any:  # PEP 562: the public names, imported when first used

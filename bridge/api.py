@@ -21,7 +21,7 @@ from bridge.errors import BridgeError
 if TYPE_CHECKING:
     import pandas as pd
 
-    from bridge.experiment import Comparison
+    from bridge.comparison import Comparison
     from bridge.io.data import Dataset
 
 # Flat keyword -> the part of CompareConfig it sets. ``dropout`` sets both networks' dropout (one concept, two shapes);

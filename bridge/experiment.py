@@ -12,17 +12,16 @@ from __future__ import annotations
 import time
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import dataclass, replace
 
 import numpy as np
 from sklearn.base import clone
 
+from bridge.comparison import Comparison, ModelResult  # re-exported: stored runs name bridge.experiment.Comparison
 from bridge.config import CompareConfig
 from bridge.decision import evaluate, seeds, size_curves
 from bridge.decision.evidence import constant_parts, paired_gap, paired_p
 from bridge.decision.recommend import Facts, recommend
-from bridge.errors import BridgeError
 from bridge.io.data import Dataset
 from bridge.memory import release_unused_memory
 from bridge.models import classical, estimators, weighting
@@ -40,81 +39,6 @@ class Progress:
     fraction: float
     message: str
     epoch: EpochLog | None = None
-
-
-@dataclass
-class ModelResult:
-    """One model's test-split results; ``artifact`` is the fitted model (kept out of the JSON)."""
-
-    name: str
-    metrics: dict
-    fit_seconds: float
-    predict_seconds: float
-    parameters: int
-    predictions: np.ndarray
-    confidence: np.ndarray | None = None  # probability of the predicted class
-    artifact: Any = None  # a fitted scikit-learn estimator (the Torch ones included); Any: callers use each one's own API
-
-    def to_dict(self) -> dict:
-        return {"name": self.name, "metrics": self.metrics, "fit_seconds": round(self.fit_seconds, 4),
-                "predict_seconds": round(self.predict_seconds, 4), "parameters": self.parameters}
-
-
-@dataclass
-class Comparison:
-    """Everything one run measured; ``to_dict`` is the JSON report."""
-
-    dataset: dict
-    split: dict
-    models: dict[str, ModelResult]
-    curves: dict
-    errors: list[dict]
-    recommendation: dict
-    per_class: dict = field(default_factory=dict)
-    confusion: dict = field(default_factory=dict)
-    training: dict = field(default_factory=dict)
-    baseline_scores: dict = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
-    config: dict = field(default_factory=dict)
-    prepared: Prepared | None = None  # the arrays behind the numbers, for pages and exports
-    source: Dataset | None = field(default=None, repr=False)  # the data as loaded: exports rebuild it (a reference, not a copy)
-
-    def arrays(self) -> Prepared:
-        """The arrays behind the numbers; a comparison rebuilt from its JSON report has none, and says so in one line."""
-        if self.prepared is None:
-            raise BridgeError("this comparison carries no arrays (it was read back from a report); run it again to use them")
-        return self.prepared
-
-    def predictions_frame(self, errors_only: bool = False):
-        """Every test row with both sides' answers (or only rows a side got wrong), worst first."""
-        data, models = self.arrays(), self.models
-        frame = evaluate.prediction_frame(
-            data.task, data.test_rows, data.y_test, models["sklearn"].predictions, models["pytorch"].predictions,
-            models["sklearn"].confidence, models["pytorch"].confidence, data.original,
-            feature_prefix="" if self.dataset["kind"] == "images" else "feature: ",
-        )
-        return evaluate.wrong_rows(frame, data.task) if errors_only else frame
-
-    @property
-    def metric(self) -> str:
-        return evaluate.primary_metric(self.dataset["task"])
-
-    def to_dict(self) -> dict:
-        return {
-            "dataset": self.dataset,
-            "split": self.split,
-            "models": {key: result.to_dict() for key, result in self.models.items()},
-            "curves": self.curves,
-            "errors": self.errors,
-            "recommendation": self.recommendation,
-            "per_class": self.per_class,
-            "confusion": self.confusion,
-            "training": self.training,
-            "baseline_scores": self.baseline_scores,
-            "primary_metric": self.metric,
-            "notes": self.notes,
-            "config": self.config,
-        }
 
 
 PREDICT_REPEATS = 3  # predict time is the best of this many passes over the test rows...
@@ -162,6 +86,22 @@ def _size_curves(data: Prepared, config: CompareConfig, kind: str, baseline, net
                                                          on_fit)
     data.notes.extend(notes)
     return sk_curve, pt_curve
+
+
+def rerun_with_seed(dataset: Dataset, config: CompareConfig, seed: int, baseline: str, network: str, sklearn_weight: str,
+                    pytorch_weight: str) -> tuple[float, float]:
+    """Both sides' test scores on another seed's split, each keeping the family and weighting the first run chose.
+
+    The seed repeats' training lives here with the rest of the run's (``decision.seeds`` only sums them up): the
+    repeats measure the luck of the split, not a new choice.
+    """
+    data = prepare(dataset, replace(config, seed=seed))
+    pixels = pixel_layout(data, dataset.images) if dataset.kind == "images" else None  # this split's scaling, for HOG
+    model = classical.make_baseline(data.task, baseline, seed, sklearn_weight, pixels).fit(data.X_train_flat, data.y_train)
+    estimator = estimators.for_run(data.task, network, config, seed, pytorch_weight)
+    estimator.fit(data.X_train, data.y_train, eval_set=(data.X_val, data.y_val), classes=data.classes or None)
+    return (evaluate.score(data.task, data.y_test, model.predict(data.X_test_flat)),
+            evaluate.score(data.task, data.y_test, estimator.predict(data.X_test)))
 
 
 def run_comparison(dataset: Dataset, config: CompareConfig = CompareConfig(),
@@ -239,8 +179,10 @@ def _run_comparison(dataset: Dataset, config: CompareConfig, on_progress: Callab
         def on_repeat(i, n):
             report(Progress("seeds", 0.96 + 0.03 * (i - 1) / n, f"Rerunning both sides with seed {seed + i} ({i} of {n})"))
 
-        spread = seeds.seed_spread(dataset, config, chosen.name, network, (scores["sklearn"], scores["pytorch"]), on_repeat,
-                                   sklearn_weight=chosen.class_weight, pytorch_weight=pt_weight)
+        def rerun(other_seed: int) -> tuple[float, float]:
+            return rerun_with_seed(dataset, config, other_seed, chosen.name, network, chosen.class_weight, pt_weight)
+
+        spread = seeds.seed_spread(config, (scores["sklearn"], scores["pytorch"]), rerun, on_repeat)
     facts = Facts(
         task=task, kind=dataset.kind, metric=metric, dummy=scores["dummy"], sklearn=scores["sklearn"], pytorch=scores["pytorch"],
         gap=gap, lift=lift, p_value=p_value, test_name=test_name, sklearn_name=models["sklearn"].name, network=network,

@@ -11,6 +11,7 @@ from sklearn.base import clone
 from sklearn.utils.class_weight import compute_class_weight
 from threadpoolctl import threadpool_limits
 
+from bridge import experiment
 from bridge.cli import build_parser, config_from_args
 from bridge.config import CompareConfig, MLPConfig, TrainConfig
 from bridge.decision import seeds
@@ -140,16 +141,17 @@ def test_seed_repeats_reuse_each_sides_weighting(monkeypatch):
         built["sklearn"].append(class_weight)
         return make_baseline(task, name, seed, class_weight, pixels)
 
-    for_run = seeds.estimators.for_run
+    for_run = experiment.estimators.for_run
 
     def recording_network(task, network, config, seed, class_weight):
         built["pytorch"].append(class_weight)
         return for_run(task, network, config, seed, class_weight)
 
-    monkeypatch.setattr(seeds.classical, "make_baseline", recording_baseline)
-    monkeypatch.setattr(seeds.estimators, "for_run", recording_network)
+    monkeypatch.setattr(experiment.classical, "make_baseline", recording_baseline)
+    monkeypatch.setattr(experiment.estimators, "for_run", recording_network)
     config = CompareConfig(**{**SMALL, "repeats": 3, "train": TrainConfig(epochs=2, device="cpu")})
-    spread = seeds.seed_spread(imbalanced_table(), config, "linear", "mlp", (0.8, 0.7), sklearn_weight="balanced", pytorch_weight="none")
+    table = imbalanced_table()
+    spread = seeds.seed_spread(config, (0.8, 0.7), lambda seed: experiment.rerun_with_seed(table, config, seed, "linear", "mlp", "balanced", "none"))
     assert built == {"sklearn": ["balanced", "balanced"], "pytorch": ["none", "none"]} and len(spread["sklearn"]) == 3
 
 

@@ -9,16 +9,11 @@ speed, so the same data gets the same treatment everywhere.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 
 import numpy as np
 
 from bridge.config import CompareConfig
-from bridge.decision.evaluate import score
 from bridge.io.data import Dataset
-from bridge.models import classical, estimators
-from bridge.models.image_features import pixel_layout
-from bridge.problem.prepare import prepare
 
 MAX_TABLE_CELLS = 2_000_000  # rows x features of a table worth rerunning
 MAX_TABLE_ROWS = 20_000
@@ -31,25 +26,21 @@ def affordable(dataset: Dataset, rows: int, features: int) -> bool:
     return rows <= MAX_TABLE_ROWS and rows * features <= MAX_TABLE_CELLS
 
 
-def seed_spread(dataset: Dataset, config: CompareConfig, baseline: str, network: str, first: tuple[float, float],
-                on_step: Callable[[int, int], object] | None = None, sklearn_weight: str = "none", pytorch_weight: str = "none") -> dict:
+def seed_spread(config: CompareConfig, first: tuple[float, float], rerun: Callable[[int], tuple[float, float]],
+                on_step: Callable[[int, int], object] | None = None) -> dict:
     """Scores of both sides over ``config.repeats`` seeds (the first run's included), with mean and sd of each.
 
-    Each side keeps what the first run chose for it, the baseline family and the class weighting
-    (``sklearn_weight``, ``pytorch_weight``): the repeats measure the luck of the split, not a new choice.
+    ``rerun(seed)`` is the orchestrator's (``experiment.rerun_with_seed``): a new split and new initial weights, each side
+    keeping what the first run chose for it. This module only decides where repeats are affordable and sums them up.
     """
     seeds = [config.seed + i for i in range(config.repeats)]
     sk_scores, pt_scores = [first[0]], [first[1]]
     for i, seed in enumerate(seeds[1:], start=1):
         if on_step is not None:
             on_step(i, len(seeds) - 1)
-        data = prepare(dataset, replace(config, seed=seed))
-        pixels = pixel_layout(data, dataset.images) if dataset.kind == "images" else None  # this split's scaling, for the HOG family
-        model = classical.make_baseline(data.task, baseline, seed, sklearn_weight, pixels).fit(data.X_train_flat, data.y_train)
-        estimator = estimators.for_run(data.task, network, config, seed, pytorch_weight)
-        estimator.fit(data.X_train, data.y_train, eval_set=(data.X_val, data.y_val), classes=data.classes or None)
-        sk_scores.append(score(data.task, data.y_test, model.predict(data.X_test_flat)))
-        pt_scores.append(score(data.task, data.y_test, estimator.predict(data.X_test)))
+        sklearn, pytorch = rerun(seed)
+        sk_scores.append(sklearn)
+        pt_scores.append(pytorch)
     gaps = np.subtract(pt_scores, sk_scores)
     return {
         "seeds": seeds,

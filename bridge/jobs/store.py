@@ -52,7 +52,7 @@ from bridge.jobs.schema import (  # noqa: F401  (the states are part of this mod
 from bridge.outputs.atomic import atomic_file
 
 if TYPE_CHECKING:  # both pull in the whole core (torch, scikit-learn); the store only pickles them
-    from bridge.experiment import Comparison
+    from bridge.comparison import Comparison
     from bridge.io.data import Dataset
 
 

@@ -26,8 +26,8 @@ import skops
 import torch
 from sklearn.pipeline import Pipeline
 
+from bridge.comparison import Comparison
 from bridge.errors import BridgeError
-from bridge.experiment import Comparison
 from bridge.outputs import atomic
 from bridge.outputs.html_report import to_html
 from bridge.outputs.report import to_json

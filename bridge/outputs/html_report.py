@@ -12,8 +12,8 @@ import html
 import json
 import math
 
+from bridge.comparison import Comparison
 from bridge.decision.verdict_text import verdict_headline
-from bridge.experiment import Comparison
 from bridge.outputs import representation
 from bridge.outputs.report import SIDES, _json_safe
 from bridge.outputs.templates.scripts import loop_code

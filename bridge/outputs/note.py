@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from bridge.comparison import Comparison
 from bridge.decision.evaluate import metric_label
 from bridge.decision.recommend import seconds
-from bridge.experiment import Comparison
 
 
 def bridge_note(comparison: Comparison) -> list[tuple[str, str]]:

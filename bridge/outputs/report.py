@@ -6,7 +6,7 @@ import json
 import math
 import os
 
-from bridge.experiment import Comparison
+from bridge.comparison import Comparison
 from bridge.outputs import atomic
 
 SIDES = (("dummy", "Dummy floor"), ("sklearn", "scikit-learn"), ("pytorch", "PyTorch"))

@@ -19,7 +19,7 @@ from sklearn.decomposition import PCA
 from sklearn.metrics import silhouette_score
 from torch import nn
 
-from bridge.experiment import Comparison
+from bridge.comparison import Comparison
 
 MAX_POINTS = 1000  # test rows drawn; more would only slow the chart down
 VIEWS = ("raw inputs", "last hidden layer")

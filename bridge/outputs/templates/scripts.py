@@ -24,9 +24,9 @@ import numpy as np
 from sklearn.base import clone
 from sklearn.pipeline import Pipeline
 
+from bridge.comparison import Comparison
 from bridge.config import CompareConfig
 from bridge.errors import BridgeError
-from bridge.experiment import Comparison
 from bridge.io.csv_reader import EXTRA_NA
 from bridge.io.data import load_builtin
 from bridge.models.image_features import HOGFeatures
