@@ -13,8 +13,8 @@ import hashlib
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
+from bridge.comparison import Comparison
 from bridge.decision.verdict_text import verdict_name
-from bridge.experiment import Comparison
 from bridge.io.data import BUILTINS, Dataset, load_builtin
 from bridge.outputs.markdown import escape_markdown as plain
 from pages import jobs_ui

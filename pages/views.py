@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from bridge.comparison import Comparison
 from bridge.decision.evaluate import metric_label
-from bridge.experiment import Comparison
 from bridge.io.data import Dataset
 from bridge.problem.features import split_rows
 from bridge.problem.table import make_problem
