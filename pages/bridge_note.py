@@ -5,7 +5,7 @@ import streamlit as st
 
 from bridge.outputs import representation
 from bridge.outputs.note import bridge_note
-from bridge.outputs.templates.scripts import loop_code
+from bridge.outputs.scripts import loop_code
 from bridge.outputs.thumbnails import to_pil
 from pages.common import need_comparison
 

@@ -8,7 +8,7 @@ from bridge.decision.verdict_text import verdict_headline
 from bridge.outputs import export
 from bridge.outputs.html_report import to_html
 from bridge.outputs.report import to_json
-from bridge.outputs.templates.scripts import render_pytorch, render_sklearn
+from bridge.outputs.scripts import render_pytorch, render_sklearn
 from pages.common import need_comparison
 
 st.title("Recommendation")

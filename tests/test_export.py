@@ -29,7 +29,7 @@ from bridge.models import classical
 from bridge.models.training import NeuralEstimator
 from bridge.outputs import atomic, export
 from bridge.outputs.html_report import to_html
-from bridge.outputs.templates.scripts import estimator_code
+from bridge.outputs.scripts import estimator_code
 from bridge.problem.features import split_rows
 from bridge.problem.table import make_problem
 

@@ -22,7 +22,7 @@ from bridge.io.images import ImageData
 from bridge.models import classical, image_features, weighting
 from bridge.models.image_features import HOGFeatures, cell_size_for, pixel_layout
 from bridge.models.training import NeuralEstimator
-from bridge.outputs.templates.scripts import TEMPLATES
+from bridge.outputs.scripts import TEMPLATES
 from bridge.problem.prepare import prepare
 
 SMALL = {"mlp": MLPConfig(hidden_layers=1, width=16, dropout=0.0), "repeats": 1,

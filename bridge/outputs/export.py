@@ -1,7 +1,7 @@
 """Take it with you: one run as files a user can keep, read and rerun without Bridge.
 
 ``export_files`` returns {fixed file name: bytes}: the standalone scripts, two that train and one that
-predicts with the saved pipeline (``bridge.outputs.templates.scripts``), the data file they need when
+predicts with the saved pipeline (``bridge.outputs.scripts``), the data file they need when
 the data is not a scikit-learn built-in, the PyTorch checkpoint, the fitted scikit-learn pipeline as a
 skops file, never a pickle (``predict_sklearn.py`` loads it trusting exactly the types found in it at
 export, which ``sklearn_model.json`` and the README list too), the HTML and JSON reports, the package versions, a README and last ``MANIFEST.json``
@@ -31,7 +31,7 @@ from bridge.errors import BridgeError
 from bridge.outputs import atomic
 from bridge.outputs.html_report import to_html
 from bridge.outputs.report import to_json
-from bridge.outputs.templates.scripts import DataSource, data_source, is_hog, render_predict, render_pytorch, render_sklearn, template
+from bridge.outputs.scripts import DataSource, data_source, is_hog, render_predict, render_pytorch, render_sklearn, template
 
 MODEL_FILE = "sklearn_model.skops"
 

@@ -16,7 +16,7 @@ from bridge.comparison import Comparison
 from bridge.decision.verdict_text import verdict_headline
 from bridge.outputs import representation
 from bridge.outputs.report import SIDES, _json_safe
-from bridge.outputs.templates.scripts import loop_code
+from bridge.outputs.scripts import loop_code
 from bridge.outputs.thumbnails import data_uri
 
 PALETTE = ["#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#eeca3b", "#b279a2", "#ff9da6", "#9d755d", "#bab0ac"]

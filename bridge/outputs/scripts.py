@@ -1,4 +1,4 @@
-"""Standalone training scripts from the string templates beside this module, filled in with one run's settings.
+"""Standalone training scripts from the string templates in templates/, filled in with one run's settings.
 
 The scripts repeat the run without Bridge: the same rows (the same seeded, stratified split as
 ``bridge.problem.features.split_rows``), the same preprocessing (``bridge.problem.table`` and
@@ -35,7 +35,7 @@ from bridge.problem.features import MAX_CATEGORIES
 from bridge.problem.table import MIN_PER_CLASS, make_problem
 from bridge.problem.task import TRUE_WORDS
 
-TEMPLATES = Path(__file__).resolve().parent
+TEMPLATES = Path(__file__).resolve().parent / "templates"
 # scikit-learn's tables that a script can load itself; True: Bridge shows class names, not codes.
 SKLEARN_TABLES = {"iris": True, "wine": True, "breast_cancer": True, "diabetes": False, "digits": False}
 DATE_SUFFIXES = ("year", "month", "day", "weekday", "hour")

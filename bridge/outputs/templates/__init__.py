@@ -1,1 +1,4 @@
-"""The templates of the generated scripts and README (``*.txt``), and ``scripts``, which fills them in."""
+"""The templates of the generated scripts and README (``*.txt``), filled in by ``bridge.outputs.scripts``.
+
+A package only so that the templates ship as package data; it holds no code.
+"""
