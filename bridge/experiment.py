@@ -163,9 +163,9 @@ def _run_comparison(dataset: Dataset, config: CompareConfig, on_progress: Callab
 
     report(Progress("evaluate", 0.96, "Scoring both sides on the test split"))
     models = {
-        "dummy": _test_result(classical.estimator_name(dummy), dummy, dummy_seconds, classical.count_parameters(dummy), data, data.X_test_flat),
+        "dummy": _test_result(classical.estimator_name(dummy), dummy, dummy_seconds, classical.learned_values(dummy), data, data.X_test_flat),
         "sklearn": _test_result(classical.estimator_name(chosen.model), chosen.model, chosen.fit_seconds,
-                                classical.count_parameters(chosen.model), data, data.X_test_flat),
+                                classical.learned_values(chosen.model), data, data.X_test_flat),
         "pytorch": _test_result(f"PyTorch {network.upper()}", estimator, pt_seconds, loop.parameters_, data, data.X_test),
     }
     metric = evaluate.primary_metric(task)

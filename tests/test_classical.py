@@ -14,8 +14,8 @@ from bridge.models.classical import (
     LEARNING_CURVE_FRACTIONS,
     baseline_choices,
     choose_baseline,
-    count_parameters,
     estimator_name,
+    learned_values,
     learning_curve,
     make_dummy,
     predict_with_proba,
@@ -78,24 +78,24 @@ def test_dummy_is_the_floor(separable):
 
 
 @pytest.mark.parametrize("task", ["classification", "regression"])
-def test_count_parameters_is_positive_for_every_model(task, separable, regression_arrays):
+def test_learned_values_are_counted_for_every_model(task, separable, regression_arrays):
     X, y = (separable[0], separable[1]) if task == "classification" else regression_arrays[:2]
     counts = {}
     for name, factory in BASELINES[task].items():
         model = factory(0)
         if name == "random_forest":
             model.set_params(n_estimators=10)
-        counts[name] = count_parameters(model.fit(X, y))
-    counts["dummy"] = count_parameters(make_dummy(task).fit(X, y))
+        counts[name] = learned_values(model.fit(X, y))
+    counts["dummy"] = learned_values(make_dummy(task).fit(X, y))
     assert all(isinstance(c, int) and c > 0 for c in counts.values()), counts
     assert counts["linear"] == X.shape[1] + 1  # one weight per feature and an intercept (two classes: one row)
 
 
-def test_count_parameters_of_a_multiclass_linear_model(three_classes):
+def test_learned_values_of_a_multiclass_linear_model(three_classes):
     X, y = three_classes[:2]
     model = LogisticRegression(max_iter=1000).fit(X, y)
-    assert count_parameters(model) == 3 * X.shape[1] + 3
-    assert count_parameters(make_dummy("classification").fit(X, y)) == 3
+    assert learned_values(model) == 3 * X.shape[1] + 3
+    assert learned_values(make_dummy("classification").fit(X, y)) == 3
 
 
 def test_learning_curve_sizes_grow_to_the_full_training_set(separable):

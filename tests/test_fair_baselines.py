@@ -215,7 +215,7 @@ def test_hog_wins_where_strokes_move_and_is_a_named_choice_for_images_only():
     linear = classical.choose_baseline("classification", "linear", *parts, seed=0)
     assert classical.estimator_name(chosen.model) == "HOG + LogisticRegression"
     assert chosen.val_scores["hog"] > linear.val_scores["linear"] + 0.2
-    assert classical.count_parameters(chosen.model) == chosen.model[-1].coef_.size + chosen.model[-1].intercept_.size
+    assert classical.learned_values(chosen.model) == chosen.model[-1].coef_.size + chosen.model[-1].intercept_.size
     with pytest.raises(BridgeError, match="the hog baseline reads images; for a table use one of: auto, linear"):
         classical.choose_baseline("classification", "hog", *parts, seed=0)
 

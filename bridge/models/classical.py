@@ -106,7 +106,7 @@ def estimator_name(model: BaseEstimator) -> str:
     return type(model).__name__
 
 
-def count_parameters(model: BaseEstimator) -> int:
+def learned_values(model: BaseEstimator) -> int:
     """Learned numbers: coefficients for linear models, tree nodes for ensembles (a pipeline's: its final model's)."""
     if isinstance(model, Pipeline):
         model = model.steps[-1][1]
