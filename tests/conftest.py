@@ -144,3 +144,14 @@ def nothing_escapes(tmp_path):
     before = set(os.listdir(tmp_path.parent)), set(os.listdir(os.getcwd()))
     yield
     assert (set(os.listdir(tmp_path.parent)), set(os.listdir(os.getcwd()))) == before
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """One torch thread for a whole test file: on a busy machine, threads spinning over tiny networks only fight other processes."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

@@ -10,7 +10,6 @@ import io
 
 import numpy as np
 import pytest
-import torch
 from sklearn.exceptions import NotFittedError
 
 from bridge.config import CNNConfig, CompareConfig, MLPConfig, TrainConfig
@@ -23,12 +22,7 @@ CONFIG = CompareConfig(mlp=MLPConfig(hidden_layers=1, width=8, dropout=0.3), cnn
 SMALL = {"hidden_layers": 1, "width": 8, "dropout": 0.0, "epochs": 4, "lr": 0.02, "batch_size": 16, "device": "cpu"}
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # conftest.py: tiny networks train faster on one thread
 
 
 @pytest.fixture(scope="module")
