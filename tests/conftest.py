@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
 from types import SimpleNamespace
 
@@ -15,6 +16,10 @@ import pandas as pd
 import pytest
 
 from bridge.config import CompareConfig, MLPConfig, TrainConfig
+
+# The tests sit in folders that mirror bridge/ (tests/io, tests/models, ...); their shared helpers (files.py,
+# test_app_support.py, e2e_support.py, this conftest) stay here, importable from every folder whatever import mode runs.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 SEED = 0
 _HOME = tempfile.mkdtemp(prefix="bridge-test-home-")

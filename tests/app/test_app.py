@@ -3,7 +3,7 @@
 Each test drives app.py the way a person would: upload through the file uploader, set sliders on
 Train, click Run, switch pages, and checks the values the pages show. When training happens and
 who sees which run (a second press, the queue limit, two sessions, links, history) is in
-tests/test_app_runs.py.
+tests/app/test_app_runs.py.
 """
 
 from __future__ import annotations

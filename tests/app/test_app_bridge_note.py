@@ -13,7 +13,7 @@ from bridge.experiment import run_comparison
 from bridge.io.data import load_builtin
 from pages.common import DATASET, SOURCE
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
 TRAIN = TrainConfig(epochs=2, lr=0.01, batch_size=64, patience=0, device="cpu")
 CONFIGS = {
     "iris": CompareConfig(baseline="linear", mlp=MLPConfig(hidden_layers=1, width=8, dropout=0.0), train=TRAIN, repeats=1),

@@ -3,7 +3,7 @@
 Runs are jobs in the run store: moving a slider never trains, the same dataset and settings
 return the stored result, a double click queues once, a session may queue three runs, two
 sessions never see each other's data, runs or tokens, a run link opens its run elsewhere, and the
-history compares two runs. What each page shows after a run is in tests/test_app.py.
+history compares two runs. What each page shows after a run is in tests/app/test_app.py.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ picks it up (one at a time here) and the pages poll the store. These tests drive
 person does: upload a small CSV, press Run (once, twice), leave the page while it trains, cancel it,
 reload midway, and check what the store says was made. The server, the browser and the person's
 steps are in tests/e2e_support.py; several people, a shared link and a fresh server are in
-tests/test_e2e_browser_visitors.py. Runs in the default `pytest -q`.
+tests/app/test_e2e_browser_visitors.py. Runs in the default `pytest -q`.
 """
 
 from __future__ import annotations

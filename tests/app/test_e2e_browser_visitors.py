@@ -4,7 +4,7 @@ Each person is a browser context of their own (their own XSRF cookie, so their o
 opens its run and nothing else of its owner's, two people share one training slot without seeing
 each other's data, and a brand-new server serves the six-page menu both to its first visitor and
 on a direct link. The server, the browser and the person's steps are in tests/e2e_support.py; one
-person's run from upload to verdict is in tests/test_e2e_browser.py.
+person's run from upload to verdict is in tests/app/test_e2e_browser.py.
 """
 
 from __future__ import annotations

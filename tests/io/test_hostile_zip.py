@@ -25,7 +25,7 @@ from bridge.io import limits
 from bridge.io.data import load_dataset
 from bridge.io.images import load_images
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(autouse=True)

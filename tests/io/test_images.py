@@ -14,7 +14,7 @@ from bridge.errors import BridgeError
 from bridge.io.images import ImageData, images_from_digits, load_images
 
 RED, BLUE, WHITE = (255, 0, 0), (0, 0, 255), (255, 255, 255)
-SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample_images"
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample_images"
 
 
 def encode(image: Image.Image, fmt: str, **options) -> bytes:

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 # In a fresh interpreter (no alias registered yet): a protocol-0 pickle naming the old module of a class and a function.
 SCRIPT = """

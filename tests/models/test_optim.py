@@ -135,7 +135,7 @@ def test_lean_adam_spares_a_process_the_dynamo_import():
               "torch.nn.Linear(3, 2)(torch.ones(1, 3)).sum().backward()\noptimizer.step()\n"
               "print(type(optimizer).__name__, 'torch._dynamo' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120,
-                            cwd=Path(__file__).resolve().parent.parent)
+                            cwd=Path(__file__).resolve().parents[2])
     assert result.stdout.split() == ["LeanAdam", "False"]
 
 

@@ -1,6 +1,6 @@
 """Exports: the standalone scripts reproduce the run, the checkpoint and pipeline reload, the reports are safe to share.
 
-How the scikit-learn pipeline is saved and loaded safely (skops, trusted types) is tests/test_safe_model_files.py's.
+How the scikit-learn pipeline is saved and loaded safely (skops, trusted types) is tests/outputs/test_safe_model_files.py's.
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ from bridge.models.training import NeuralEstimator
 from bridge.outputs import atomic
 from bridge.outputs.report import write_json
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 FAST = ["--epochs", "2", "--repeats", "1", "--width", "8", "--hidden-layers", "1", "--baseline", "linear", "--quiet"]
 SCRIPT_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # the scripts run without Bridge
 
