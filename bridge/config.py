@@ -36,6 +36,20 @@ class CNNConfig:
 
 
 @dataclass(frozen=True)
+class TextConfig:
+    """Shape of the PyTorch network for text columns: it learns an embedding of each word (``bridge.models.text_net``)."""
+
+    encoder: str = "bag"  # "bag": the mean of the word vectors; "conv": a 1-D convolution over them; "transformer": one encoder layer
+    embedding_dim: int = 64
+    layers: int = 1  # hidden layers between the text vectors and the output (MLPConfig's width and dropout); 0 = fastText's shape
+    max_tokens: int = 64  # words read per row and text column; the rest of a longer text is cut off
+    vocabulary: int = 20_000  # most frequent words of the training rows kept, for the network and for TF-IDF alike
+
+
+TEXT_ENCODERS = ("bag", "conv", "transformer")
+
+
+@dataclass(frozen=True)
 class TrainConfig:
     """How the explicit PyTorch loop runs."""
 
@@ -55,9 +69,11 @@ class CompareConfig:
     task: str = "auto"
     baseline: str = "auto"  # "auto" = best scikit-learn model on the validation split
     class_weight: str = "auto"  # "none", "balanced"; "auto" = each side tries both on imbalanced classes, keeps the better on validation
-    network: str = "auto"  # "mlp", "cnn"; "auto" = MLP for tables, CNN for images
-    mlp: MLPConfig = field(default_factory=MLPConfig)
+    network: str = "auto"  # "mlp", "cnn", "text"; "auto" = MLP for tables, CNN for images, the text network where text columns are used
+    mlp: MLPConfig = field(default_factory=MLPConfig)  # for text: the layers between the word vectors and the output
     cnn: CNNConfig = field(default_factory=CNNConfig)
+    text: TextConfig = field(default_factory=TextConfig)
+    text_columns: tuple[str, ...] | None = None  # None: the columns that look like free text; else exactly these (() = none)
     train: TrainConfig = field(default_factory=TrainConfig)
     seed: int = 0
     repeats: int = 3  # seeds to run both sides over, where the data is small enough (1 = the first run only)
@@ -76,13 +92,15 @@ class CompareConfig:
         from bridge.errors import BridgeError
         from bridge.io import limits
 
-        m, c, t = self.mlp, self.cnn, self.train
+        m, c, t, x = self.mlp, self.cnn, self.train, self.text
         ranges = [  # name, value, lowest, highest; NaN fails every comparison, so it is refused too
             ("seed", self.seed, 0, limits.MAX_SEED), ("repeats", self.repeats, 1, limits.MAX_REPEATS),
             ("hidden layers", m.hidden_layers, 0, limits.MAX_HIDDEN_LAYERS), ("width", m.width, 1, limits.MAX_WIDTH),
             ("CNN blocks", c.blocks, 1, limits.MAX_BLOCKS), ("CNN channels", c.channels, 1, limits.MAX_CHANNELS),
             ("epochs", t.epochs, 1, limits.MAX_EPOCHS), ("patience", t.patience, 0, limits.MAX_EPOCHS),
             ("batch size", t.batch_size, 1, limits.MAX_BATCH_SIZE), ("weight decay", t.weight_decay, 0, limits.MAX_WEIGHT_DECAY),
+            ("embedding size", x.embedding_dim, 1, limits.MAX_EMBEDDING_DIM), ("max tokens", x.max_tokens, 1, limits.MAX_TOKENS),
+            ("vocabulary", x.vocabulary, 10, limits.MAX_VOCABULARY), ("text layers", x.layers, 0, limits.MAX_HIDDEN_LAYERS),
         ]
         for name, value, low, high in ranges:
             if not low <= value <= high:
@@ -97,7 +115,8 @@ class CompareConfig:
         if self.seed + self.repeats - 1 > limits.MAX_SEED:
             raise BridgeError(f"seed {self.seed} with {self.repeats} repeats uses seeds up to {self.seed + self.repeats - 1}, past "
                               f"{limits.MAX_SEED:,}; use a smaller seed or fewer repeats")
-        choices = [("task", self.task, TASKS), ("network", self.network, ("auto", "mlp", "cnn")), ("pooling", c.pooling, ("max", "avg")),
+        choices = [("task", self.task, TASKS), ("network", self.network, ("auto", "mlp", "cnn", "text")),
+                   ("text encoder", x.encoder, TEXT_ENCODERS), ("pooling", c.pooling, ("max", "avg")),
                    ("class weighting", self.class_weight, CLASS_WEIGHTS)]
         for name, chosen, allowed in choices:  # its own name: `value` above holds numbers
             if chosen not in allowed:
@@ -107,11 +126,13 @@ class CompareConfig:
 
     @classmethod
     def from_dict(cls, data: dict) -> CompareConfig:
-        nested = {"mlp": MLPConfig, "cnn": CNNConfig, "train": TrainConfig}
+        nested = {"mlp": MLPConfig, "cnn": CNNConfig, "train": TrainConfig, "text": TextConfig}
         known = {f.name for f in fields(cls)}
         kwargs = {}
         for key, value in data.items():
             if key not in known:
                 continue
             kwargs[key] = nested[key](**value) if key in nested else value
+        if kwargs.get("text_columns") is not None:  # a JSON list back to the tuple that keeps the config hashable
+            kwargs["text_columns"] = tuple(kwargs["text_columns"])
         return cls(**kwargs)

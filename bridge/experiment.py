@@ -73,7 +73,7 @@ def _size_curves(data: Prepared, config: CompareConfig, kind: str, baseline, net
     refits = replace(config, train=size_curves.early_stopping(config.train))
 
     def make_network(seed):  # the weighting the run chose, so the curve is of the same network
-        return estimators.for_run(data.task, network, refits, seed, class_weight)
+        return estimators.for_run(data.task, network, refits, seed, class_weight, data.text_layout)
 
     def on_fit(side, size, i, n):
         name = "scikit-learn" if side == "sklearn" else "PyTorch"
@@ -81,11 +81,16 @@ def _size_curves(data: Prepared, config: CompareConfig, kind: str, baseline, net
         report(Progress("curves", 0.8 + 0.15 * i / n, f"Learning curves: refitting {name} on {size:,} rows{per_size}"))
 
     largest = min(len(data.y_train), classical.LEARNING_CURVE_MAX_ROWS)
-    seeds_used = size_curves.curve_seeds(config.seed, config.repeats, kind, data.rows, data.n_features)
+    seeds_used = size_curves.curve_seeds(config.seed, config.repeats, kind, data.rows, data.input_width)
     sk_curve, pt_curve, notes = size_curves.both_sides(data, refit_baseline, make_network, baseline, network_fit, largest, seeds_used, kind,
                                                          on_fit)
     data.notes.extend(notes)
     return sk_curve, pt_curve
+
+
+def network_for(dataset: Dataset, data: Prepared) -> str:
+    """What "auto" trains: the CNN on images, the text network where text columns are used, else the MLP."""
+    return "cnn" if dataset.kind == "images" else "text" if data.text_layout is not None else "mlp"
 
 
 def rerun_with_seed(dataset: Dataset, config: CompareConfig, seed: int, baseline: str, network: str, sklearn_weight: str,
@@ -98,7 +103,7 @@ def rerun_with_seed(dataset: Dataset, config: CompareConfig, seed: int, baseline
     data = prepare(dataset, replace(config, seed=seed))
     pixels = pixel_layout(data, dataset.images) if dataset.kind == "images" else None  # this split's scaling, for HOG
     model = classical.make_baseline(data.task, baseline, seed, sklearn_weight, pixels).fit(data.X_train_flat, data.y_train)
-    estimator = estimators.for_run(data.task, network, config, seed, pytorch_weight)
+    estimator = estimators.for_run(data.task, network, config, seed, pytorch_weight, data.text_layout)
     estimator.fit(data.X_train, data.y_train, eval_set=(data.X_val, data.y_val), classes=data.classes or None)
     return (evaluate.score(data.task, data.y_test, model.predict(data.X_test_flat)),
             evaluate.score(data.task, data.y_test, estimator.predict(data.X_test)))
@@ -139,7 +144,7 @@ def _run_comparison(dataset: Dataset, config: CompareConfig, on_progress: Callab
     curve_note = classical.learning_curve_note(len(data.y_train))
     data.notes.extend(chosen.notes + ([curve_note] if curve_note else []))
 
-    network = config.network if config.network != "auto" else ("cnn" if dataset.kind == "images" else "mlp")
+    network = config.network if config.network != "auto" else network_for(dataset, data)
 
     def on_epoch(log: EpochLog):
         fraction = 0.25 + 0.55 * log.epoch / log.epochs
@@ -148,7 +153,7 @@ def _run_comparison(dataset: Dataset, config: CompareConfig, on_progress: Callab
     report(Progress("pytorch", 0.25, "Training the PyTorch network"))
     fits = {}  # class weighting -> (network, fit seconds, validation score): auto on imbalanced classes tries both, as the baseline does
     for class_weight in weighting.to_try(task, config.class_weight, data.y_train):
-        candidate, start = estimators.for_run(task, network, config, seed, class_weight), time.perf_counter()
+        candidate, start = estimators.for_run(task, network, config, seed, class_weight, data.text_layout), time.perf_counter()
         candidate.fit(data.X_train, data.y_train, eval_set=(data.X_val, data.y_val), on_epoch=on_epoch, classes=data.classes or None)
         fits[class_weight] = (candidate, time.perf_counter() - start, evaluate.score(task, data.y_val, candidate.predict(data.X_val)))
     pt_weight_scores = {w: fit[2] for w, fit in fits.items()}
@@ -175,7 +180,7 @@ def _run_comparison(dataset: Dataset, config: CompareConfig, on_progress: Callab
     lift = paired_gap(task, data.y_test, models["dummy"].predictions, models[best].predictions, seed)
     p_value, test_name = paired_p(task, data.y_test, models["sklearn"].predictions, models["pytorch"].predictions, gap)
     spread = None
-    if config.repeats > 1 and seeds.affordable(dataset, data.rows, data.n_features):
+    if config.repeats > 1 and seeds.affordable(dataset, data.rows, data.input_width):
         def on_repeat(i, n):
             report(Progress("seeds", 0.96 + 0.03 * (i - 1) / n, f"Rerunning both sides with seed {seed + i} ({i} of {n})"))
 
@@ -184,7 +189,7 @@ def _run_comparison(dataset: Dataset, config: CompareConfig, on_progress: Callab
 
         spread = seeds.seed_spread(config, (scores["sklearn"], scores["pytorch"]), rerun, on_repeat)
     facts = Facts(
-        task=task, kind=dataset.kind, metric=metric, dummy=scores["dummy"], sklearn=scores["sklearn"], pytorch=scores["pytorch"],
+        task=task, kind=data.describe(dataset)["kind"], metric=metric, dummy=scores["dummy"], sklearn=scores["sklearn"], pytorch=scores["pytorch"],
         gap=gap, lift=lift, p_value=p_value, test_name=test_name, sklearn_name=models["sklearn"].name, network=network,
         sklearn_fit_seconds=chosen.fit_seconds, pytorch_fit_seconds=pt_seconds,
         sklearn_predict_seconds=models["sklearn"].predict_seconds, pytorch_predict_seconds=models["pytorch"].predict_seconds,

@@ -45,7 +45,7 @@ class Facts:
     """The measured numbers the decision rests on."""
 
     task: str
-    kind: str  # "table" or "images"
+    kind: str  # "table", "images" or "text" (a table whose only features are text)
     metric: str
     dummy: float
     sklearn: float
@@ -111,6 +111,9 @@ def _harder_inputs(f: Facts) -> str:
     if f.kind == "images":
         return ("Pictures where the object moves, scales or turns, so a given pixel no longer means the same thing "
                 "(the digits_moved dataset shows it)")
+    if f.traits.get("text_columns"):
+        return ("Longer texts, or meaning carried by word order and context (negation, irony), on many more rows: where counted "
+                "words fall short and a learned encoder (--text-encoder conv or transformer) can pay")
     return "Inputs whose representation must be learned: images, audio, text"
 
 
@@ -313,7 +316,8 @@ def recommend(f: Facts) -> Recommendation:
                   f"is not, the simpler tool wins the tie"]
     else:
         exception = ""
-        grow = "the pictures become more varied" if f.kind == "images" else "the data grows or becomes images, text or signals"
+        grow = ("the pictures become more varied" if f.kind == "images" else "the texts grow longer or many more rows come"
+                if f.traits.get("text_columns") else "the data grows or becomes images, text or signals")
         action = f"Start with scikit-learn's {f.sklearn_name}; revisit PyTorch if {grow}."
         noise = (f"beyond today's +/-{half:.3f} noise (a larger test set narrows it)" if half >= 0.0005 else
                  "on a larger or harder test set: today both sides get the same test rows right, so this split cannot "

@@ -90,7 +90,7 @@ def both_sides(data: Prepared, refit_baseline: Callable[[np.ndarray, int], Any],
     """
     task, n = data.task, len(data.y_train)
     report = on_fit or (lambda *args: None)
-    fractions = network_fractions(n, data.n_features, kind)
+    fractions = network_fractions(n, data.input_width, kind)
     plan = [(side, fraction, seed) for side, side_fractions in (("sklearn", FRACTIONS), ("pytorch", fractions))
             for fraction in side_fractions for seed in seeds]
     val: dict[str, dict[int, list[float]]] = {"sklearn": {}, "pytorch": {}}
@@ -114,7 +114,7 @@ def both_sides(data: Prepared, refit_baseline: Callable[[np.ndarray, int], Any],
     pytorch_full = _point(n, [score(task, data.y_val, fitted_network.predict(data.X_val))])
     sklearn_curve = [{**_point(size, values), "train_score": float(np.mean(train[size]))} for size, values in sorted(val["sklearn"].items())]
     pytorch_curve = [_point(size, values) for size, values in sorted(val["pytorch"].items())]
-    notes = [note for note in (network_note(n, data.n_features, kind),) if note]
+    notes = [note for note in (network_note(n, data.input_width, kind),) if note]
     return sklearn_curve + [sklearn_full], pytorch_curve + [pytorch_full], notes
 
 

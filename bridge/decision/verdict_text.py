@@ -68,12 +68,40 @@ def context(f: Facts, exception: str = "") -> list[str]:
                 else "sees each pixel position as a fixed column")
         reasons.append(f"[modality] Images: {f.rows:,} pictures of {f.features:,} pixel values. A CNN learns features from pixels "
                        f"wherever they sit; the scikit-learn side {sees}.")
-    else:
+    elif f.kind != "text":  # a table: its columns' traits (with text beside them, the text's too, below)
         reasons.append(f"[traits] {_traits(f)}: {'; '.join(trait_leans(f, exception))}.")
+    if f.traits.get("text_columns"):
+        reasons.append(_text_reason(f, exception))
     curve = _curve(f)
     if curve:
         reasons.append(curve)
     return reasons
+
+
+SHORT_TEXT_TOKENS = 20  # tokens per row below which texts are title-like: counted words say most of what there is
+MANY_TEXT_ROWS = 50_000  # rows from which learned word vectors and context often beat counted words
+
+
+def _text_reason(f: Facts, exception: str = "") -> str:
+    """The text's traits (rows, vocabulary, tokens per row) and what they usually mean for counted against learned words."""
+    t = f.traits
+    columns = ", ".join(f"'{c}'" for c in t["text_columns"])
+    said = (f"[text] Text in {columns}: {f.rows:,} rows, a vocabulary of {t['vocabulary']:,} words in the training rows, "
+            f"{t['mean_tokens']:.1f} tokens per row on average. {f.sklearn_name} weighs the words and character "
+            f"n-grams it was given as TF-IDF counts; the network learns a vector for each word from these rows alone (no "
+            f"pretrained weights)")
+    short, few = t["mean_tokens"] < SHORT_TEXT_TOKENS, f.rows < MANY_TEXT_ROWS
+    if short or few:
+        lean = ("short texts" if short else "") + (" and " if short and few else "") + (f"under {MANY_TEXT_ROWS:,} rows" if few else "")
+        said += (f": with {lean}, a linear model on TF-IDF is usually hard to beat, as the words present say most of what "
+                 f"a row means and there are too few rows to learn good word vectors")
+        favours_counts = True
+    else:
+        said += ": with long texts and many rows, word order and context start to matter, where a learned encoder can pay"
+        favours_counts = False
+    if (exception.startswith("PyTorch") and favours_counts) or (exception.startswith("scikit-learn") and not favours_counts):
+        said += f"; this text is an exception: {exception}"
+    return said + "."
 
 
 def _gpu(f: Facts) -> str | None:

@@ -42,8 +42,16 @@ MAX_BATCH_SIZE = 65_536
 MAX_EPOCHS = 10_000  # with --patience 0 every epoch runs: this is what keeps a run finite
 MAX_LR = 10.0  # Adam's learning rate; above this training only diverges
 MAX_WEIGHT_DECAY = 1.0  # L2 penalty; 0 turns it off, negative would reward large weights
+MAX_EMBEDDING_DIM = 512  # text: numbers per word in the network's embedding table
+MAX_TOKENS = 1024  # text: words per row and text column the network reads (the rest is cut off)
+MAX_VOCABULARY = 100_000  # text: distinct words the tokenizer and TF-IDF keep; ids ride in float32, exact below 2**24
 MIN_IMAGE_SIDE = 8  # --image-size: pixels per side (images are resized to a square)
 MAX_IMAGE_SIDE = 256  # 3 x 256 x 256 float32 is 786 KB an image: 10,000 images are already 7.9 GB
+
+# -- Text ----------------------------------------------------------------------------------------------
+# A text cell longer than this is cut to it, with a note: a 1 MB cell would otherwise cost seconds of TF-IDF
+# character n-grams and a tokenizer pass, for words the network cuts at MAX_TOKENS anyway.
+MAX_TEXT_CHARS = 20_000
 
 # -- Targets and classes --------------------------------------------------------------------------------
 # Classes (of at least 3 rows each) a classification target may have; more is refused before any fit. Gradient

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy import sparse
 from sklearn.base import BaseEstimator, clone, is_regressor
 from sklearn.dummy import DummyClassifier, DummyRegressor
 from sklearn.ensemble import (
@@ -158,15 +159,25 @@ class BaselineChoice:
         return weighting.label(self.name, self.class_weight)
 
 
-def _families(task: str, choice: str, y_train, n_features: int, pixels: PixelLayout | None, notes: list[str]) -> list[str]:
-    """The families a choice fits; auto leaves out the ones whose cost is out of all proportion on this data."""
+def _families(task: str, choice: str, y_train, n_features: int, pixels: PixelLayout | None, notes: list[str],
+              text: bool = False) -> list[str]:
+    """The families a choice fits; auto leaves out the ones whose cost is out of all proportion on this data.
+
+    With text (a sparse matrix of TF-IDF counts) gradient boosting is left out: scikit-learn's histogram trees take
+    dense input only, and tens of thousands of n-gram columns made dense would not fit in memory."""
     if choice in IMAGE_BASELINES and pixels is None:
         raise BridgeError(f"the {choice} baseline reads images; for a table use one of: {', '.join(baseline_choices(False))}")
     if choice != "auto" and choice not in BASELINES[task] and choice not in IMAGE_BASELINES:
         raise BridgeError(f"unknown baseline '{choice}'; use one of: {', '.join(baseline_choices(pixels is not None))}")
+    if text and choice == "gradient_boosting":
+        raise BridgeError("gradient boosting reads dense tables only, and text columns give tens of thousands of sparse TF-IDF "
+                          "columns; use --baseline linear, random_forest or auto, or switch the text columns off")
     if choice != "auto":
         return [choice]
     names = [*BASELINES[task], *(IMAGE_BASELINES if pixels is not None else ())]
+    if text:
+        names.remove("gradient_boosting")
+        notes.append("auto left out gradient boosting: its trees read dense tables only, and the text's TF-IDF columns are sparse")
     rows = len(y_train)
     if rows > FOREST_MAX_ROWS:
         names.remove("random_forest")
@@ -193,7 +204,7 @@ def choose_baseline(task: str, choice: str, X_train, y_train, X_val, y_val, seed
     is called before each fit: on a million rows one fit takes a minute, and a progress bar should say which.
     """
     notes: list[str] = []
-    families = _families(task, choice, y_train, np.shape(X_train)[1], pixels, notes)
+    families = _families(task, choice, y_train, np.shape(X_train)[1], pixels, notes, text=sparse.issparse(X_train))
     weightings = weighting.to_try(task, class_weight, y_train)
     candidates = [(family, w) for family in families for w in weightings]
     best: BaselineChoice | None = None
@@ -259,7 +270,7 @@ def predict_with_proba(model: BaseEstimator, X, classes: list[str] | None) -> tu
         return pred, None
     proba = model.predict_proba(X)
     order = [list(model.classes_).index(c) if c in model.classes_ else None for c in classes]
-    aligned = np.zeros((len(X), len(classes)))
+    aligned = np.zeros((X.shape[0], len(classes)))  # X.shape: a sparse matrix (text) has no len()
     for column, source in enumerate(order):
         if source is not None:
             aligned[:, column] = proba[:, source]

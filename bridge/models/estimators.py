@@ -98,7 +98,7 @@ class _TorchEstimator(BaseEstimator):
         classes = _classes(y, y_val, classes) if self._task == "classification" else None
         mlp, cnn = network_configs(params)
         estimator = NeuralEstimator(self._task, self._network, mlp, cnn, train_config(params), seed,
-                                    class_weight=params.get("class_weight") or "none")
+                                    class_weight=params.get("class_weight") or "none", **self._text_args(X, X_val))
         estimator.fit(X, y, X_val, y_val, on_epoch=on_epoch, classes=None if classes is None else classes.tolist())
         if classes is not None:
             # The loop orders its outputs by its own sort of the labels (the same as NumPy's for labels of one type);
@@ -111,6 +111,10 @@ class _TorchEstimator(BaseEstimator):
 
     def _min_train_rows(self) -> int:
         return 1
+
+    def _text_args(self, X: np.ndarray, X_val: np.ndarray) -> dict:
+        """The text network's config and input layout (``bridge.models.text_estimators``); none for the others."""
+        return {}
 
     def _predict_input(self, X) -> np.ndarray:
         check_is_fitted(self)  # NotFittedError before anything else
@@ -221,14 +225,19 @@ def _classes(y: np.ndarray, y_val: np.ndarray, classes=None) -> np.ndarray:
         raise BridgeError("the labels mix types (numbers and text, say); give labels of one type") from None
 
 
-def for_run(task: str, network: str, config: CompareConfig, seed: int, class_weight: str) -> _TorchEstimator:
+def for_run(task: str, network: str, config: CompareConfig, seed: int, class_weight: str, text_layout: dict | None = None) -> _TorchEstimator:
     """The estimator a comparison run trains: ``config``'s network and training settings, ``random_state=seed``.
 
-    ``network`` is "mlp" or "cnn" (the run has resolved "auto"); ``class_weight`` is the weighting the run chose, "none"
-    or "balanced" (regression has none). The run passes its own validation rows as ``eval_set``.
+    ``network`` is "mlp", "cnn" or "text" (the run has resolved "auto"); ``class_weight`` is the weighting the run chose, "none"
+    or "balanced" (regression has none); ``text_layout`` is the prepared data's (text only). The run passes its own validation
+    rows as ``eval_set``.
     """
     train = asdict(config.train)  # lr, epochs, batch_size, patience, weight_decay, device: the estimators' names for them
     weight = None if class_weight == "none" else class_weight
+    if network == "text" or text_layout is not None:
+        from bridge.models.text_estimators import text_estimator
+
+        return text_estimator(task, network, config, seed, weight, text_layout)
     if network == "cnn":
         if task != "classification":
             raise BridgeError("the CNN classifies images and cannot predict a number; use --network mlp")

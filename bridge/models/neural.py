@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from bridge.config import CNNConfig, MLPConfig
+from bridge.config import CNNConfig, MLPConfig, TextConfig
 from bridge.errors import BridgeError
 
 
@@ -59,9 +59,17 @@ class MLP(nn.Module):
         return F.linear(self.features(x), self.head.weight, self.head.bias)
 
 
-def model_args(kind: str, input_shape: tuple[int, ...], n_outputs: int, config: MLPConfig | CNNConfig) -> dict:
-    """Everything needed to rebuild the network: plain types only, so ``weights_only`` loading works."""
-    return {"kind": kind, "input_shape": list(input_shape), "n_outputs": n_outputs, "config": asdict(config)}
+def model_args(kind: str, input_shape: tuple[int, ...], n_outputs: int, config: MLPConfig | CNNConfig,
+               text: TextConfig | None = None, layout: dict | None = None) -> dict:
+    """Everything needed to rebuild the network: plain types only, so ``weights_only`` loading works.
+
+    The text network also keeps its ``TextConfig`` and its input layout (text columns, tokens each, vocabulary, table features)."""
+    args = {"kind": kind, "input_shape": list(input_shape), "n_outputs": n_outputs, "config": asdict(config)}
+    if kind == "text":
+        if text is None or layout is None:
+            raise BridgeError("the text network needs its TextConfig and the layout of its input")
+        args.update(text=asdict(text), layout={key: int(value) for key, value in layout.items()})
+    return args
 
 
 def build_network(args: dict) -> nn.Module:
@@ -76,7 +84,11 @@ def build_network(args: dict) -> nn.Module:
         from bridge.models.cnn import CNN
 
         return CNN(shape[0], shape[-1], n_outputs, CNNConfig(**args["config"]))
-    raise BridgeError(f"unknown network '{args['kind']}'; use mlp or cnn")
+    if args["kind"] == "text":
+        from bridge.models.text_net import TextNet
+
+        return TextNet(args["layout"], n_outputs, TextConfig(**args["text"]), MLPConfig(**args["config"]))
+    raise BridgeError(f"unknown network '{args['kind']}'; use mlp, cnn or text")
 
 
 def count_parameters(model: nn.Module) -> int:

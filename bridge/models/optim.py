@@ -141,7 +141,9 @@ def make_optimizer(model: torch.nn.Module, lr: float, weight_decay: float, devic
 
 
 def widest_layer(model: torch.nn.Module) -> int:
-    return max((p.shape[0] for p in model.parameters() if p.dim() >= 2), default=1)
+    """The most outputs of any weight matrix; an embedding table is left out: a lookup costs per word read, not per word known."""
+    tables = {id(m.weight) for m in model.modules() if isinstance(m, torch.nn.Embedding)}
+    return max((p.shape[0] for p in model.parameters() if p.dim() >= 2 and id(p) not in tables), default=1)
 
 
 @contextmanager

@@ -27,7 +27,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from bridge.config import CNNConfig, MLPConfig, TrainConfig
+from bridge.config import CNNConfig, MLPConfig, TextConfig, TrainConfig
 from bridge.errors import BridgeError
 from bridge.models.neural import build_network, count_parameters, model_args
 from bridge.models.optim import make_optimizer, threads_for
@@ -111,9 +111,10 @@ class NeuralEstimator:
     """
 
     def __init__(self, task: str, network: str = "mlp", mlp: MLPConfig = MLPConfig(), cnn: CNNConfig = CNNConfig(),
-                 train: TrainConfig = TrainConfig(), seed: int = 0, class_weight: str = "none"):
+                 train: TrainConfig = TrainConfig(), seed: int = 0, class_weight: str = "none", text: TextConfig = TextConfig(),
+                 text_layout: dict | None = None):
         self.task, self.network, self.mlp, self.cnn, self.train, self.seed = task, network, mlp, cnn, train, seed
-        self.class_weight = class_weight
+        self.class_weight, self.text, self.text_layout = class_weight, text, text_layout  # text_layout: see TextNet
 
     # -- data to tensors ------------------------------------------------------
     def _inputs(self, X) -> torch.Tensor:
@@ -177,8 +178,9 @@ class NeuralEstimator:
                 self.y_mean_ = float(np.mean(y))
                 self.y_std_ = float(np.std(y)) or 1.0  # networks train best on targets near unit scale
                 loss_fn, n_outputs = nn.MSELoss(), 1
-            kind = "cnn" if self.network == "cnn" else "mlp"
-            self.model_args_ = model_args(kind, tuple(np.shape(X)[1:]), n_outputs, self.cnn if kind == "cnn" else self.mlp)
+            kind = self.network if self.network in ("cnn", "text") else "mlp"
+            self.model_args_ = model_args(kind, tuple(np.shape(X)[1:]), n_outputs, self.cnn if kind == "cnn" else self.mlp,
+                                          self.text, self.text_layout)
             self.model_ = build_network(self.model_args_).to(self.device_)
             self.parameters_ = count_parameters(self.model_)
             X_t, y_t, Xv_t, yv_t = self._inputs(X), self._targets(y), self._inputs(X_val), self._targets(y_val)

@@ -15,11 +15,18 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
+from bridge.problem.text import tfidf_branch
+
 MAX_CATEGORIES = 30  # per column; rarer values share one "infrequent" column
 
 
-def build_preprocessor(numeric: list[str], categorical: list[str], train_rows: int) -> ColumnTransformer:
-    """Impute, scale numbers and one-hot categories; unseen or rare categories never break predict."""
+def build_preprocessor(numeric: list[str], categorical: list[str], train_rows: int, text: list[str] | None = None,
+                       vocabulary: int = 20_000) -> ColumnTransformer:
+    """Impute, scale numbers and one-hot categories; unseen or rare categories never break predict.
+
+    Each text column adds a TF-IDF branch (``bridge.problem.text.tfidf_branch``); the output is then a sparse matrix,
+    as tens of thousands of word and n-gram columns, nearly all zero in any row, would not fit in memory dense.
+    """
     min_frequency = max(2, int(0.005 * train_rows))
     numeric_steps = make_pipeline(SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True), StandardScaler())
     categorical_steps = make_pipeline(
@@ -32,11 +39,18 @@ def build_preprocessor(numeric: list[str], categorical: list[str], train_rows: i
             dtype=np.float32,
         ),
     )
+    texts = [(f"text {i}", tfidf_branch(column, vocabulary), column) for i, column in enumerate(text or [])]
     return ColumnTransformer(
-        [("numeric", numeric_steps, numeric), ("categorical", categorical_steps, categorical)],
-        sparse_threshold=0.0,
+        [("numeric", numeric_steps, numeric), ("categorical", categorical_steps, categorical), *texts],
+        sparse_threshold=1.0 if texts else 0.0,
         verbose_feature_names_out=False,
     )
+
+
+def tabular_columns(transform: ColumnTransformer) -> np.ndarray:
+    """Positions, in the fitted transform's output, of the numeric and categorical features (the text branches' left out)."""
+    parts = [transform.output_indices_[name] for name in ("numeric", "categorical")]
+    return np.concatenate([np.arange(part.start, part.stop) for part in parts]).astype(np.int64)
 
 
 def feature_names(transform: ColumnTransformer) -> tuple[list[str], list[tuple[str, str]]]:
@@ -55,7 +69,7 @@ def feature_names(transform: ColumnTransformer) -> tuple[list[str], list[tuple[s
     for part, step, columns in transform.transformers_:
         if step == "drop" or len(columns) == 0:
             continue
-        outputs = [str(name) for name in step.get_feature_names_out(columns)]
+        outputs = [str(name) for name in (step.get_feature_names_out() if isinstance(columns, str) else step.get_feature_names_out(columns))]
         # The numeric pipeline's first outputs are its input columns themselves; every other name is derived.
         own = len(columns) if part == "numeric" else 0
         names.extend(outputs[:own])

@@ -3,7 +3,10 @@
 ``Prepared`` holds two views of the same rows: ``X_*`` for the network
 (a feature matrix for tables, image tensors for images) and ``X_*_flat``
 for scikit-learn (the same matrix for tables; flattened, scaled pixels for
-images). The split and every fitted transform come from the training rows.
+images). With text columns the two differ: scikit-learn gets a sparse matrix
+of the table's features beside TF-IDF counts, the network gets word ids
+(``text_layout`` says how many columns of them) beside the same table features.
+The split and every fitted transform come from the training rows.
 """
 
 from __future__ import annotations
@@ -12,13 +15,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 from sklearn.preprocessing import StandardScaler
 
 from bridge.config import CompareConfig
 from bridge.errors import BridgeError
 from bridge.io.data import Dataset
-from bridge.problem.features import Split, build_preprocessor, feature_names, split_rows
+from bridge.problem.features import Split, build_preprocessor, feature_names, split_rows, tabular_columns
 from bridge.problem.table import make_problem
+from bridge.problem.text import WordTokenizer, text_traits
 
 
 @dataclass
@@ -42,6 +47,8 @@ class Prepared:
     notes: list[str] = field(default_factory=list)
     transform: object | None = None  # the fitted preprocessing, for exports
     traits: dict = field(default_factory=dict)  # data traits the recommendation weighs
+    text_layout: dict | None = None  # text only: {"columns", "max_tokens", "vocabulary", "tabular"} of the network's input
+    tokenizer: object | None = None  # text only: the fitted WordTokenizer behind the word ids
 
     @property
     def rows(self) -> int:
@@ -51,9 +58,21 @@ class Prepared:
     def n_features(self) -> int:
         return int(self.X_train_flat.shape[1])
 
+    @property
+    def input_width(self) -> int:
+        """Numbers per row the network reads: what its refits and the seed repeats cost. The features for a table; with
+        text, the word ids and table features (the TF-IDF columns scikit-learn gets are far more, and nearly all zero)."""
+        return int(np.prod(self.X_train.shape[1:]))
+
     def describe(self, dataset: Dataset) -> dict:
-        return {"name": dataset.name, "kind": dataset.kind, "rows": self.rows, "features": self.n_features,
-                "task": self.task, "target": self.target, "classes": self.classes}
+        """The JSON report's dataset part; a table whose only features are text is of kind "text"."""
+        kind = dataset.kind
+        text_columns = self.traits.get("text_columns", [])
+        if text_columns and self.text_layout is not None and self.text_layout["tabular"] == 0:
+            kind = "text"
+        described = {"name": dataset.name, "kind": kind, "rows": self.rows, "features": self.n_features,
+                     "task": self.task, "target": self.target, "classes": self.classes}
+        return {**described, "text_columns": text_columns} if text_columns else described
 
 
 def _traits(y: np.ndarray, task: str, categorical: int = 0, columns: int = 0, missing_share: float = 0.0) -> dict:
@@ -94,8 +113,14 @@ def _fit_rows(train: np.ndarray, seed: int, notes: list[str]) -> np.ndarray:
     return np.sort(np.random.default_rng(seed).choice(train, size=FIT_MAX_ROWS, replace=False))
 
 
-def _transform_in_chunks(transform, features: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
-    """The fitted transform, applied a chunk of rows at a time into one float32 matrix (bounded extra memory)."""
+def _transform_in_chunks(transform, features: pd.DataFrame, rows: np.ndarray):
+    """The fitted transform, applied a chunk of rows at a time into one float32 matrix (bounded extra memory).
+
+    A transform with text branches gives sparse chunks, stacked into one float32 CSR matrix."""
+    if getattr(transform, "sparse_output_", False):
+        chunks = [transform.transform(features.iloc[rows[start : start + TRANSFORM_CHUNK_ROWS]])
+                  for start in range(0, max(len(rows), 1), TRANSFORM_CHUNK_ROWS)]
+        return sparse.vstack(chunks, format="csr", dtype=np.float32)
     first = transform.transform(features.iloc[rows[:TRANSFORM_CHUNK_ROWS]])
     out = np.empty((len(rows), first.shape[1]), dtype=np.float32)
     out[: len(first)] = first
@@ -105,27 +130,46 @@ def _transform_in_chunks(transform, features: pd.DataFrame, rows: np.ndarray) ->
 
 
 def prepare_table(dataset: Dataset, config: CompareConfig) -> Prepared:
-    problem = make_problem(dataset.frame, config.target, config.task, dataset.default_target)
+    problem = make_problem(dataset.frame, config.target, config.task, dataset.default_target, config.text_columns)
     split = split_rows(problem.y, problem.task, config.seed, config.test_size, config.val_size)
     notes = [*dataset.notes, *problem.notes]
     _check_split(split, problem.task, problem.y, notes)
     features = problem.features
     fit_rows = _fit_rows(split.train, config.seed, notes)
-    transform = build_preprocessor(problem.numeric, problem.categorical, len(fit_rows)).fit(features.iloc[fit_rows])
-    X_train, X_val, X_test = (_transform_in_chunks(transform, features, rows) for rows in (split.train, split.val, split.test))
+    text = problem.text
+    transform = build_preprocessor(problem.numeric, problem.categorical, len(fit_rows), text, config.text.vocabulary)
+    transform.fit(features.iloc[fit_rows])
+    flat = [_transform_in_chunks(transform, features, rows) for rows in (split.train, split.val, split.test)]
     y = problem.y
     names, renamed = feature_names(transform)
     for old, new in renamed:
         notes.append(f"the derived feature '{old}' is named '{new}', as a column '{old}' already exists")
+    traits = _traits(y, problem.task, len(problem.plan.categorical), len(problem.plan.used) + len(problem.plan.dates) + len(text),
+                     float(features.drop(columns=text).isna().to_numpy().mean()) if len(features.columns) > len(text) else 0.0)
+    network, layout, tokenizer = flat, None, None
+    if text:
+        tokenizer = WordTokenizer(config.text.max_tokens, config.text.vocabulary).fit(features[text].iloc[fit_rows])
+        tabular = tabular_columns(transform)
+        network = [np.hstack([tokenizer.transform(features[text].iloc[rows]).astype(np.float32),
+                              part[:, tabular].toarray().astype(np.float32)]) for rows, part in zip((split.train, split.val, split.test), flat)]
+        layout = {"columns": len(text), "max_tokens": config.text.max_tokens, "vocabulary": tokenizer.vocabulary_size, "tabular": len(tabular)}
+        traits.update(text_traits(tokenizer, features[text].iloc[split.train]))
+        _text_notes(traits, config.text.max_tokens, notes)
     return Prepared(
         task=problem.task, target=problem.target, classes=problem.classes, split=split,
-        X_train=X_train, X_val=X_val, X_test=X_test, X_train_flat=X_train, X_val_flat=X_val, X_test_flat=X_test,
+        X_train=network[0], X_val=network[1], X_test=network[2], X_train_flat=flat[0], X_val_flat=flat[1], X_test_flat=flat[2],
         y_train=y[split.train], y_val=y[split.val], y_test=y[split.test],
         test_rows=features.index.to_numpy()[split.test], original=problem.original,
-        feature_names=names, notes=notes, transform=transform,
-        traits=_traits(y, problem.task, len(problem.plan.categorical), len(problem.plan.used) + len(problem.plan.dates),
-                       float(features.isna().to_numpy().mean())),
+        feature_names=names, notes=notes, transform=transform, traits=traits, text_layout=layout, tokenizer=tokenizer,
     )
+
+
+def _text_notes(traits: dict, max_tokens: int, notes: list[str]) -> None:
+    notes.append(f"text: the training rows give a vocabulary of {traits['vocabulary']:,} words (a word met only in validation or "
+                 f"test rows reads as unknown) and {traits['mean_tokens']:.1f} tokens per row on average")
+    if traits["texts_cut"] > 0:
+        notes.append(f"text: {traits['texts_cut']:.0%} of the training texts are longer than {max_tokens} tokens; the network reads "
+                     f"the first {max_tokens} of each (TF-IDF counts them all); raise max tokens to read more")
 
 
 def prepare_images(dataset: Dataset, config: CompareConfig) -> Prepared:

@@ -16,6 +16,7 @@ from bridge.errors import BridgeError
 from bridge.io import limits
 from bridge.problem.leakage import leaky_columns
 from bridge.problem.task import TRUE_WORDS, ColumnPlan, detect_task, is_text, parse_dates, plan_columns, target_looks_like_id
+from bridge.problem.text import clean_text_column
 
 MIN_ROWS = 20
 MIN_PER_CLASS = 3  # one row each for train, validation and test
@@ -35,6 +36,7 @@ class TableProblem:
     plan: ColumnPlan
     numeric: list[str] = field(default_factory=list)
     categorical: list[str] = field(default_factory=list)
+    text: list[str] = field(default_factory=list)  # free-text columns, as str with "" for a missing value
     classes: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     rows_dropped: int = 0
@@ -126,8 +128,9 @@ def _numeric_features(frame: pd.DataFrame, columns: list, notes: list[str]) -> p
     return pd.DataFrame(out, index=frame.index, columns=columns)
 
 
-def make_problem(frame: pd.DataFrame, target: str | None = None, task: str = "auto", default_target: str | None = None) -> TableProblem:
-    """Pick the target, detect the task, and give every other column a role."""
+def make_problem(frame: pd.DataFrame, target: str | None = None, task: str = "auto", default_target: str | None = None,
+                 text_columns: tuple[str, ...] | None = None) -> TableProblem:
+    """Pick the target, detect the task, and give every other column a role (``text_columns``: see ``plan_columns``)."""
     if frame.shape[1] < 2:
         raise BridgeError(f"the table has a single column ('{frame.columns[0]}'); a model needs at least one feature column besides "
                           "the target, so separate the columns with a comma, semicolon, tab or pipe")
@@ -173,7 +176,8 @@ def make_problem(frame: pd.DataFrame, target: str | None = None, task: str = "au
     if task == "classification" and len(classes) < 2:
         raise BridgeError(f"target '{target}' has a single class ({classes[0]}); choose a target with at least two classes")
 
-    plan = plan_columns(frame, target)
+    _check_text_columns(frame, target, text_columns)
+    plan = plan_columns(frame, target, text_columns)
     for column, reason in plan.dropped.items():
         notes.append(f"column '{column}' left out: {reason}")
     parts = [_numeric_features(frame, plan.numeric, notes)]
@@ -186,11 +190,16 @@ def make_problem(frame: pd.DataFrame, target: str | None = None, task: str = "au
     numeric = pd.concat(parts, axis=1) if parts else pd.DataFrame(index=frame.index)
     categorical = frame[plan.categorical].astype(object).where(frame[plan.categorical].notna(), np.nan)
     categorical = categorical.apply(lambda col: col.map(lambda v: np.nan if pd.isna(v) else str(v).strip()))
-    features = pd.concat([numeric, categorical], axis=1)
+    text = pd.DataFrame({column: clean_text_column(frame[column], notes) for column in plan.text}, index=frame.index)
+    for column in plan.text:
+        words = frame[column].dropna().astype(str).str.split().str.len().mean()
+        notes.append(f"column '{column}' is free text ({words:.0f} words per value on average): scikit-learn reads it as TF-IDF "
+                     "word and character counts, PyTorch learns a vector for each word")
+    features = pd.concat([numeric, categorical, text], axis=1)
     if features.shape[1] == 0:
-        raise BridgeError("no usable feature columns are left (all were IDs, text or empty); add feature columns")
+        raise BridgeError("no usable feature columns are left (all were IDs, switched-off text or empty); add feature columns")
     metric = "accuracy" if task == "classification" else "R²"
-    for column, score in leaky_columns(features, y, task, list(numeric.columns)):
+    for column, score in leaky_columns(features.drop(columns=plan.text), y, task, list(numeric.columns)):
         notes.append(f"column '{column}' alone predicts the target almost perfectly ({metric} {score:.2f} on held-out rows): "
                      "likely leakage; check it is not derived from the target")
     return TableProblem(
@@ -202,10 +211,21 @@ def make_problem(frame: pd.DataFrame, target: str | None = None, task: str = "au
         plan=plan,
         numeric=list(numeric.columns),
         categorical=list(categorical.columns),
+        text=list(plan.text),
         classes=classes,
         notes=notes,
         rows_dropped=rows_dropped,
     )
+
+
+def _check_text_columns(frame: pd.DataFrame, target: str, text_columns: tuple[str, ...] | None) -> None:
+    """The text columns asked for exist and are not the target."""
+    for column in text_columns or ():
+        if str(column) == str(target):
+            raise BridgeError(f"'{column}' is the target, so it cannot also be a text feature; choose another target or text column")
+        if str(column) not in {str(c) for c in frame.columns}:
+            shown = ", ".join(map(str, frame.columns[:8])) + (", ..." if len(frame.columns) > 8 else "")
+            raise BridgeError(f"no column '{column}' to read as text; use one of: {shown}")
 
 
 def describe_target(problem: TableProblem) -> str:

@@ -28,6 +28,7 @@ class ColumnPlan:
     categorical: list[str] = field(default_factory=list)
     boolean: list[str] = field(default_factory=list)
     dates: list[str] = field(default_factory=list)
+    text: list[str] = field(default_factory=list)  # free text: TF-IDF for scikit-learn, learned word vectors for PyTorch
     dropped: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -95,9 +96,8 @@ def _why_left_out(name: str, series: pd.Series) -> str | None:
         if np.all(np.diff(ordered) == 1):
             return "it looks like a row number (consecutive unique integers)"
     if is_text(series) and not looks_like_date(series):
-        text = present.astype(str)
-        words = float(text.str.split().str.len().mean())
-        if words >= 4 and unique_share >= 0.5:
+        words = free_text_words(series)
+        if words is not None:
             return f"it looks like free text ({words:.0f} words per value on average)"
         if unique_share >= 0.9 and len(present) >= 20:
             return "it looks like an ID (almost every value is unique)"
@@ -106,15 +106,38 @@ def _why_left_out(name: str, series: pd.Series) -> str | None:
     return None
 
 
-def plan_columns(frame: pd.DataFrame, target: str) -> ColumnPlan:
-    """Give each column except the target a role, or a reason to leave it out."""
+def free_text_words(series: pd.Series) -> float | None:
+    """Mean words per value where a column reads as free text (4 or more words a value, most values distinct), else None."""
+    present = series.dropna()
+    if present.empty or not is_text(series):
+        return None
+    text = present.astype(str)
+    words = float(text.str.split().str.len().mean())
+    return words if words >= 4 and present.nunique() / len(present) >= 0.5 else None
+
+
+def plan_columns(frame: pd.DataFrame, target: str, text_columns: tuple[str, ...] | None = None) -> ColumnPlan:
+    """Give each column except the target a role, or a reason to leave it out.
+
+    Free text becomes a text feature. ``text_columns`` None takes every column that looks like free text; a
+    tuple takes exactly those columns as text (the user's choice, which can mark a short-text column as text
+    too) and leaves out any other free text, saying so.
+    """
     plan = ColumnPlan()
+    chosen = None if text_columns is None else {str(c) for c in text_columns}
     for name in frame.columns:
         if name == target:
             continue
         series = frame[name]
         reason = _why_left_out(str(name), series)
-        if reason:
+        if chosen is not None and str(name) in chosen and series.notna().any():
+            plan.text.append(name)
+        elif reason and reason.startswith("it looks like free text"):
+            if chosen is None:
+                plan.text.append(name)
+            else:
+                plan.dropped[name] = reason.replace("it looks like", "it is") + ", switched off as a text feature"
+        elif reason:
             plan.dropped[name] = reason
         elif looks_boolean(series):
             plan.boolean.append(name)

@@ -79,8 +79,9 @@ def test_plan_columns_gives_every_column_one_role(mixed_frame):
     assert plan.categorical == ["color"]
     assert plan.boolean == ["flag", "active"]
     assert plan.dates == ["when"]
-    assert set(plan.dropped) == {"customer_id", "Unnamed: 0", "seq", "comment", "code", "const", "empty"}
-    roles = plan.numeric + plan.categorical + plan.boolean + plan.dates + list(plan.dropped)
+    assert plan.text == ["comment"]
+    assert set(plan.dropped) == {"customer_id", "Unnamed: 0", "seq", "code", "const", "empty"}
+    roles = plan.numeric + plan.categorical + plan.boolean + plan.dates + plan.text + list(plan.dropped)
     assert sorted(roles) == sorted(c for c in mixed_frame.columns if c != "target")
     assert plan.used == ["x", "k", "flag", "active", "color"]
 
@@ -91,7 +92,6 @@ def test_plan_columns_gives_every_column_one_role(mixed_frame):
         ("customer_id", "looks like an ID (its name"),
         ("Unnamed: 0", "looks like an ID (its name"),
         ("seq", "row number"),
-        ("comment", "free text"),
         ("code", "almost every value is unique"),
         ("const", "single value"),
         ("empty", "every value is missing"),
@@ -99,6 +99,14 @@ def test_plan_columns_gives_every_column_one_role(mixed_frame):
 )
 def test_plan_columns_says_why_a_column_is_left_out(mixed_frame, column, reason):
     assert reason in plan_columns(mixed_frame, "target").dropped[column]
+
+
+def test_free_text_is_a_text_feature_unless_switched_off(mixed_frame):
+    assert plan_columns(mixed_frame, "target").text == ["comment"]
+    off = plan_columns(mixed_frame, "target", text_columns=())
+    assert off.text == [] and off.dropped["comment"] == "it is free text (7 words per value on average), switched off as a text feature"
+    marked = plan_columns(mixed_frame, "target", text_columns=("color",))  # the user's choice: a short-text column read as text
+    assert marked.text == ["color"] and "color" not in marked.categorical and "comment" in marked.dropped
 
 
 def test_high_cardinality_text_is_left_out(rng):
