@@ -126,6 +126,8 @@ BUILTINS: dict[str, BuiltIn] = {
     "penguins": BuiltIn(_csv("penguins.csv"), "species", "Palmer penguins, 3 species, with missing values (data/)"),
     "cars": BuiltIn(_csv("cars.csv"), "Miles_per_Gallon", "1970s-80s cars: fuel use from specs, a date column (data/)"),
     "seattle_weather": BuiltIn(_csv("seattle_weather.csv"), "weather", "Daily Seattle weather 2012-2015, 5 kinds (data/)"),
+    "packages": BuiltIn(_csv("package_descriptions.csv"), "section",
+                        "Debian package synopses: guess the section from one line of text, 5 kinds (data/)"),
     "digits_images": BuiltIn(_digit_images, "class", "Handwritten digits as 8x8 images (scikit-learn)", kind="images"),
     "digits_moved": BuiltIn(_moved_digits, "class", "The digits at random spots on a 24x24 canvas: where pixels fail", kind="images"),
     "shapes": BuiltIn(_sample_images, "class", "Small drawn shapes: the image-folder layout to copy (data/)", kind="images"),
