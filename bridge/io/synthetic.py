@@ -103,3 +103,43 @@ def tiny_table(rows: int = 40, seed: int = 0):
     rng = np.random.default_rng(seed)
     X = rng.normal(size=(rows, 3))
     return _frame(X, np.where(X[:, 0] - 0.5 * X[:, 2] + 0.1 * rng.normal(size=rows) > 0, "up", "down"))
+
+
+FILLER = ("the", "a", "we", "saw", "then", "later", "it", "was", "near", "one", "day", "and", "so", "on", "old", "new",
+          "red", "big", "small", "far", "up", "down", "still", "here", "there", "again", "just", "very")
+
+
+def word_order_text(rows: int = 1200, seed: int = 0):
+    """Sentences holding both "cat" and "dog", 3-6 filler words apart; the label is which comes first.
+
+    Every row has the same two key words, so counting words (TF-IDF, any n-gram short enough to skip the filler)
+    cannot tell the classes apart; a network that reads positions (the transformer encoder) can.
+    """
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    texts, labels = [], []
+    for _ in range(rows):
+        first, second = ("cat", "dog") if rng.random() < 0.5 else ("dog", "cat")
+        words = [*rng.choice(FILLER, rng.integers(0, 4)), first, *rng.choice(FILLER, rng.integers(3, 7)), second,
+                 *rng.choice(FILLER, rng.integers(0, 4))]
+        texts.append(" ".join(words))
+        labels.append(f"{first} first")
+    return pd.DataFrame({"sentence": texts, "target": labels})
+
+
+def mixed_text_table(rows: int = 1500, seed: int = 0):
+    """Short reviews and a price: the label needs both (a kind word, or a low price, marks a "keep")."""
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    kind, unkind = ("great", "lovely", "solid", "works", "recommend"), ("broken", "awful", "returned", "flimsy", "refund")
+    texts, prices, labels = [], [], []
+    for _ in range(rows):
+        good = rng.random() < 0.5
+        words = [*rng.choice(FILLER, rng.integers(3, 7)), rng.choice(kind if good else unkind), *rng.choice(FILLER, rng.integers(1, 4))]
+        price = float(np.round(rng.uniform(5, 100), 2))
+        texts.append(" ".join(words))
+        prices.append(price)
+        labels.append("keep" if good or price < 20 else "return")
+    return pd.DataFrame({"review": texts, "price": prices, "target": labels})
