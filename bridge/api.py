@@ -15,7 +15,7 @@ import os
 from dataclasses import fields, replace
 from typing import TYPE_CHECKING, Any
 
-from bridge.config import CNNConfig, CompareConfig, MLPConfig, TrainConfig
+from bridge.config import CNNConfig, CompareConfig, MLPConfig, TextConfig, TrainConfig
 from bridge.errors import BridgeError
 
 if TYPE_CHECKING:
@@ -25,14 +25,16 @@ if TYPE_CHECKING:
     from bridge.io.data import Dataset
 
 # Flat keyword -> the part of CompareConfig it sets. ``dropout`` sets both networks' dropout (one concept, two shapes);
-# ``cnn_dropout`` sets the CNN's alone, as the CLI's --cnn-dropout does.
+# ``cnn_dropout`` sets the CNN's alone, as the CLI's --cnn-dropout does. The text network's settings keep the CLI's names
+# (``text_encoder``, ``text_layers``: "encoder" and "layers" alone would not say which network they shape).
 _PARTS: dict[str, tuple[str, str]] = {
     **{f.name: ("mlp", f.name) for f in fields(MLPConfig)},
     **{f.name: ("cnn", f.name) for f in fields(CNNConfig) if f.name != "dropout"},
     "cnn_dropout": ("cnn", "dropout"),
     **{f.name: ("train", f.name) for f in fields(TrainConfig)},
+    **{("text_" + f.name if f.name in ("encoder", "layers") else f.name): ("text", f.name) for f in fields(TextConfig)},
 }
-_TOP = {f.name for f in fields(CompareConfig)} - {"mlp", "cnn", "train"}
+_TOP = {f.name for f in fields(CompareConfig)} - {"mlp", "cnn", "train", "text"}
 SETTINGS = sorted(_TOP | set(_PARTS))  # every keyword ``compare`` takes besides data, image_size, max_rows and config
 
 
@@ -43,7 +45,9 @@ def make_config(config: CompareConfig | None = None, **settings: Any) -> Compare
     if unknown:
         raise BridgeError(f"unknown setting(s) {', '.join(unknown)}; use any of: {', '.join(SETTINGS)}")
     top = {key: value for key, value in settings.items() if key in _TOP}
-    parts: dict[str, dict[str, Any]] = {"mlp": {}, "cnn": {}, "train": {}}
+    if "text_columns" in top:
+        top["text_columns"] = _text_columns(top["text_columns"])
+    parts: dict[str, dict[str, Any]] = {"mlp": {}, "cnn": {}, "train": {}, "text": {}}
     for key, value in settings.items():
         if key == "dropout":
             parts["cnn"].setdefault("dropout", value)
@@ -53,6 +57,18 @@ def make_config(config: CompareConfig | None = None, **settings: Any) -> Compare
     config = replace(config, **top, **{part: replace(getattr(config, part), **values) for part, values in parts.items() if values})
     config.validate()
     return config
+
+
+def _text_columns(value: Any) -> tuple[str, ...] | None:
+    """``text_columns`` as CompareConfig keeps it: None (auto), or a tuple of names (hashable; a lone name is one column, not its letters)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list | tuple | set | frozenset) and all(isinstance(name, str | int) for name in value):
+        return tuple(str(name) for name in value)
+    raise BridgeError(f"text_columns takes None (columns that look like free text), a column name or a list of names ([] for no text), "
+                      f"not {type(value).__name__}")
 
 
 def load(data: str | os.PathLike | bytes | pd.DataFrame | Dataset, image_size: int | None = None, max_rows: int | None = None) -> Dataset:
@@ -73,7 +89,10 @@ def compare(data: str | os.PathLike | bytes | pd.DataFrame | Dataset, target: st
     """Run both sides on the same split of ``data`` and weigh them; returns the Comparison (``.to_dict()`` is the JSON report).
 
     ``target`` names the column to predict (default: guessed from names and contents, or the built-in's own);
-    ``settings`` are CompareConfig's fields as flat keywords (``epochs``, ``lr``, ``width``, ``baseline``, ``seed``...).
+    ``settings`` are CompareConfig's fields as flat keywords (``epochs``, ``lr``, ``width``, ``baseline``, ``seed``...); for text,
+    ``text_columns`` (None: the columns that look like free text; a name or a list of names: exactly those; []: none),
+    ``network="text"``, ``text_encoder`` ("bag", "conv" or "transformer"), ``embedding_dim``, ``text_layers``, ``max_tokens``
+    and ``vocabulary``.
     Bad input raises ``bridge.BridgeError`` with a one-line message.
     """
     from bridge.experiment import run_comparison

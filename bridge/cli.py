@@ -11,12 +11,12 @@ import os
 import re
 import sys
 
-from bridge.config import CLASS_WEIGHTS, TASKS, CNNConfig, CompareConfig, MLPConfig, TrainConfig
+from bridge.cli_checks import check_against_data, check_device, check_outputs
+from bridge.config import CLASS_WEIGHTS, TASKS, TEXT_ENCODERS, CNNConfig, CompareConfig, MLPConfig, TextConfig, TrainConfig
 from bridge.errors import BridgeError
 from bridge.io import limits
 from bridge.io.limits import MAX_ROWS
 from bridge.models.classical import BASELINE_CHOICES
-from bridge.outputs import atomic
 
 EXIT_BAD_INPUT = 2
 
@@ -62,6 +62,14 @@ def _device(text: str) -> str:
     return text
 
 
+def _column_names(text: str) -> tuple[str, ...]:
+    """An argparse type: ``a,b`` -> ("a", "b"); blanks around a name are dropped, an empty list is refused."""
+    names = tuple(name.strip() for name in text.split(","))
+    if not all(names):
+        raise argparse.ArgumentTypeError(f"give column names separated by commas, got '{text}' (--no-text switches text off)")
+    return names
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m bridge", description="Does this dataset need scikit-learn's simplicity or PyTorch's control?")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -85,7 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
     add("--patience", type=_int_in(0, limits.MAX_EPOCHS), default=TrainConfig.patience, help="early stopping; 0 turns it off")
     add("--weight-decay", type=_float_in(0, limits.MAX_WEIGHT_DECAY), default=TrainConfig.weight_decay, help="L2 penalty; 0 turns it off")
     add("--device", type=_device, default="auto", help="auto (CUDA when present), cpu or cuda")
-    add("--network", choices=["auto", "mlp", "cnn"], default="auto", help="auto: MLP for tables, CNN for images")
+    add("--network", choices=["auto", "mlp", "cnn", "text"], default="auto",
+        help="auto: MLP for tables, CNN for images, the text network where text columns are used")
     add("--blocks", type=_int_in(1, limits.MAX_BLOCKS), default=CNNConfig.blocks,
         help="CNN conv blocks (each halves the image: at most log2(image side) + 1)")
     add("--channels", type=_int_in(1, limits.MAX_CHANNELS), default=CNNConfig.channels, help="CNN channels of the first block (doubling)")
@@ -94,6 +103,19 @@ def build_parser() -> argparse.ArgumentParser:
     add("--cnn-dropout", type=_float_in(0, 1, high_open=True), default=CNNConfig.dropout)
     add("--no-batch-norm", action="store_true", help="CNN without batch normalisation")
     add("--augment", action="store_true", help="CNN training with small random shifts")
+    text_choice = compare.add_mutually_exclusive_group()
+    text_choice.add_argument("--text-columns", type=_column_names, metavar="COL[,COL...]",
+                             help="read exactly these columns as free text (default: the columns that look like free text)")
+    text_choice.add_argument("--no-text", action="store_true", help="use no column as text (free-text columns are left out)")
+    add("--text-encoder", choices=TEXT_ENCODERS, default=TextConfig.encoder,
+        help="text network: bag (mean of word vectors), conv (phrases of 3 words) or transformer (one self-attention layer)")
+    add("--embedding-dim", type=_int_in(1, limits.MAX_EMBEDDING_DIM), default=TextConfig.embedding_dim, help="numbers per word vector")
+    add("--text-layers", type=_int_in(0, limits.MAX_HIDDEN_LAYERS), default=TextConfig.layers,
+        help="hidden layers between the text vectors and the output (of --width units; 0: fastText's shape)")
+    add("--max-tokens", type=_int_in(1, limits.MAX_TOKENS), default=TextConfig.max_tokens,
+        help="words the network reads per text (the rest is cut off; TF-IDF counts them all)")
+    add("--vocabulary", type=_int_in(10, limits.MAX_VOCABULARY), default=TextConfig.vocabulary,
+        help="most frequent training words kept, for the network and TF-IDF alike")
     add("--image-size", type=_int_in(limits.MIN_IMAGE_SIDE, limits.MAX_IMAGE_SIDE, " pixels a side (memory grows with its square)"),
         help=f"resize images to this square size, {limits.MIN_IMAGE_SIDE} to {limits.MAX_IMAGE_SIDE} (default: from the data, at most 64)")
     add("--max-rows", type=_int_in(1), help=f"CSV rows to keep; a longer file is sampled at random, with a note (default {MAX_ROWS:,})")
@@ -121,6 +143,9 @@ def config_from_args(args: argparse.Namespace) -> CompareConfig:
                       dropout=args.cnn_dropout, batch_norm=not args.no_batch_norm, augment=args.augment),
         train=TrainConfig(lr=args.lr, epochs=args.epochs, batch_size=args.batch_size, patience=args.patience,
                           weight_decay=args.weight_decay, device=args.device),
+        text=TextConfig(encoder=args.text_encoder, embedding_dim=args.embedding_dim, layers=args.text_layers, max_tokens=args.max_tokens,
+                        vocabulary=args.vocabulary),
+        text_columns=() if args.no_text else args.text_columns,
         seed=args.seed,
         repeats=args.repeats,
     )
@@ -139,59 +164,6 @@ def cmd_datasets() -> None:
         else:
             task, columns = make_problem(dataset.frame, None, "auto", entry.target).task, str(len(dataset.columns))
         print(f"{name:<16} {dataset.kind:<7} {dataset.rows:>6} {columns:>8}  {task:<15} {entry.target:<18} {entry.description}")
-
-
-def _inside(path: str, folder: str) -> bool:
-    path, folder = os.path.realpath(path), os.path.realpath(folder)
-    return os.path.commonpath([path, folder]) == folder
-
-
-def check_outputs(args: argparse.Namespace) -> None:
-    """Every output path, before any data is read: a mistake here must not cost a whole training run."""
-    files = [(path, option) for path, option in ((args.json, "--json"), (args.checkpoint, "--checkpoint")) if path is not None]
-    for path, option in files:
-        atomic.check_file_target(path, f"the {option} output")
-    if args.export is not None:  # an empty path is refused, not taken for "no export"
-        atomic.check_folder_target(args.export, "the export")
-    if len(files) == 2 and os.path.realpath(args.json) == os.path.realpath(args.checkpoint):
-        raise BridgeError(f"--json and --checkpoint both name {args.json}; give each its own file")
-    for path, option in files:
-        if os.path.isfile(args.data) and os.path.realpath(path) == os.path.realpath(args.data):
-            raise BridgeError(f"{option} {path} is the data file itself and would be overwritten; choose another path")
-        if args.export and _inside(path, args.export):
-            raise BridgeError(f"{option} {path} is inside the --export folder, which the export replaces whole; choose a path "
-                              "outside it (the export holds report.json and model.pt already)")
-
-
-def check_device(preference: str) -> None:
-    """A GPU that is not there fails now, not after the scikit-learn side has trained."""
-    if preference in ("auto", "cpu"):
-        return
-    import torch
-
-    from bridge.models.training import resolve_device
-
-    device = resolve_device(preference)
-    if device.type == "cuda" and device.index is not None and device.index >= torch.cuda.device_count():
-        raise BridgeError(f"--device {preference}: there are only {torch.cuda.device_count()} CUDA GPU(s); use --device cuda or auto")
-    if device.type == "mps" and not torch.backends.mps.is_available():
-        raise BridgeError("--device mps was asked for but Apple's MPS is not available; use --device auto or cpu")
-
-
-def check_against_data(dataset, config: CompareConfig) -> None:
-    """The bounds that depend on the data, right after loading it and before any model is fitted."""
-    network = config.network if config.network != "auto" else ("cnn" if dataset.kind == "images" else "mlp")
-    if network != "cnn":
-        return
-    if dataset.kind != "images":
-        raise BridgeError("--network cnn needs images, and this data is a table; use --network mlp or auto")
-    side = min(dataset.images.images.shape[2:])
-    most = min(limits.MAX_BLOCKS, side.bit_length())  # log2(side) halvings, then one block on the 1x1 image
-    if config.cnn.blocks > most:
-        raise BridgeError(f"--blocks {config.cnn.blocks} is more than {side}x{side} images allow (each block halves the image); "
-                          f"use --blocks {most} or fewer, or a larger --image-size")
-    if config.cnn.batch_norm and config.train.batch_size < 2:
-        raise BridgeError("--batch-size 1 cannot train a CNN with batch normalisation; use 2 or more, or add --no-batch-norm")
 
 
 def cmd_compare(args: argparse.Namespace) -> None:

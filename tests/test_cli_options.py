@@ -87,6 +87,17 @@ OPTIONS = {  # id: (extra arguments, words the error line must hold)
     "json-and-checkpoint-same": (["--json", "{tmp}/same", "--checkpoint", "{tmp}/same"], "both name"),
     "json-overwrites-data": (["--json", "{tmp}/data.csv"], "is the data file itself"),
     "json-inside-export": (["--json", "{tmp}/previous/r.json", "--export", "{tmp}/previous"], "inside the --export folder"),
+    "text-columns-blank": (["--text-columns", " "], "argument --text-columns: give column names separated by commas"),
+    "text-columns-empty-name": (["--text-columns", "a,,b"], "argument --text-columns: give column names separated by commas"),
+    "text-columns-and-no-text": (["--text-columns", "x", "--no-text"], "argument --no-text: not allowed with argument --text-columns"),
+    "text-encoder": (["--text-encoder", "rnn"], "argument --text-encoder: invalid choice: 'rnn'"),
+    "embedding-dim-huge": (["--embedding-dim", "100000"], "argument --embedding-dim: must be at most 512"),
+    "embedding-dim-zero": (["--embedding-dim", "0"], "argument --embedding-dim: must be at least 1"),
+    "text-layers": (["--text-layers", "11"], "argument --text-layers: must be at most 10"),
+    "max-tokens": (["--max-tokens", "5000"], "argument --max-tokens: must be at most 1,024"),
+    "vocabulary-tiny": (["--vocabulary", "3"], "argument --vocabulary: must be at least 10"),
+    "vocabulary-huge": (["--vocabulary", "10000000"], "argument --vocabulary: must be at most 100,000"),
+    "network-rnn": (["--network", "rnn"], "argument --network: invalid choice: 'rnn'"),
 }
 
 
@@ -112,6 +123,12 @@ DATA_BOUNDS = {  # bounds that depend on the data: checked right after loading i
     "blocks-past-resized": (["digits_images", "--blocks", "5", "--image-size", "8"], "use --blocks 4 or fewer"),
     "cnn-on-a-table": (["iris", "--network", "cnn"], "--network cnn needs images"),
     "cnn-batch-of-one": (["digits_images", "--batch-size", "1"], "--batch-size 1 cannot train a CNN with batch normalisation"),
+    "text-net-on-images": (["digits_images", "--network", "text"], "--network text reads text columns, and this data is images"),
+    "text-columns-on-images": (["digits_images", "--text-columns", "x"], "--text-columns names columns of a table"),
+    "text-column-missing": (["iris", "--text-columns", "species,notes"], "--text-columns: no column 'notes' in this data"),
+    "text-net-without-text": (["iris", "--network", "text"], "--network text needs a text column, and none looks like free text"),
+    "text-net-with-no-text": (["packages", "--network", "text", "--no-text"], "--network text reads text columns, and --no-text"),
+    "mlp-on-text": (["packages", "--network", "mlp"], "--network mlp cannot read the text column(s) description"),
 }
 
 
@@ -136,6 +153,21 @@ def test_the_bounds_themselves_are_accepted():
     config = config_from_args(args)
     config.validate()
     assert (config.seed, config.mlp.width, config.train.epochs, args.image_size) == (2**32 - 1, 4096, 10_000, 256)
+
+
+def test_the_text_bounds_themselves_are_accepted():
+    args = build_parser().parse_args(["compare", "x.csv", "--embedding-dim", str(limits.MAX_EMBEDDING_DIM), "--text-layers", "0",
+                                      "--max-tokens", str(limits.MAX_TOKENS), "--vocabulary", str(limits.MAX_VOCABULARY)])
+    config = config_from_args(args)
+    config.validate()
+    assert (config.text.embedding_dim, config.text.layers, config.text.max_tokens, config.text.vocabulary) == (512, 0, 1024, 100_000)
+    assert config_from_args(build_parser().parse_args(["compare", "x.csv", "--vocabulary", "10"])).text.vocabulary == 10
+
+
+def test_a_text_column_the_user_marks_passes_the_checks(no_training, capsys):
+    """iris has no free text, but a column the user names is read as text: the checks let it through to training."""
+    assert main(["compare", "iris", "--text-columns", "species", "--target", "petal length (cm)", "--network", "text", "--quiet"]) == 1
+    assert "training started before the options were checked" in capsys.readouterr().err
 
 
 def test_the_parser_reads_the_limits_when_built(monkeypatch):

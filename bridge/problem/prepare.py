@@ -22,8 +22,8 @@ from bridge.config import CompareConfig
 from bridge.errors import BridgeError
 from bridge.io.data import Dataset
 from bridge.problem.features import Split, build_preprocessor, feature_names, split_rows, tabular_columns
-from bridge.problem.table import make_problem
-from bridge.problem.text import WordTokenizer, text_traits
+from bridge.problem.table import TableProblem, make_problem
+from bridge.problem.text import WordTokenizer, has_words, text_traits
 
 
 @dataclass
@@ -136,7 +136,8 @@ def prepare_table(dataset: Dataset, config: CompareConfig) -> Prepared:
     _check_split(split, problem.task, problem.y, notes)
     features = problem.features
     fit_rows = _fit_rows(split.train, config.seed, notes)
-    text = problem.text
+    text = _text_with_words(problem, fit_rows, notes)
+    features = features.drop(columns=[column for column in problem.text if column not in text])
     transform = build_preprocessor(problem.numeric, problem.categorical, len(fit_rows), text, config.text.vocabulary)
     transform.fit(features.iloc[fit_rows])
     flat = [_transform_in_chunks(transform, features, rows) for rows in (split.train, split.val, split.test)]
@@ -162,6 +163,24 @@ def prepare_table(dataset: Dataset, config: CompareConfig) -> Prepared:
         test_rows=features.index.to_numpy()[split.test], original=problem.original,
         feature_names=names, notes=notes, transform=transform, traits=traits, text_layout=layout, tokenizer=tokenizer,
     )
+
+
+def _text_with_words(problem: TableProblem, fit_rows: np.ndarray, notes: list[str]) -> list[str]:
+    """The text columns whose training rows hold a word TF-IDF can count; the others are left out, with a note.
+
+    Such a column (blanks, punctuation or single characters, say one the user marked as text) would stop the TF-IDF fit;
+    leaving it out of both sides keeps the comparison fair. If it was the only feature, that is one clear error.
+    """
+    kept = [column for column in problem.text if has_words(problem.features[column].iloc[fit_rows])]
+    for column in problem.text:
+        if column not in kept:
+            notes.append(f"column '{column}' left out as text: its training rows hold no word of two or more letters or digits "
+                         "(only blanks, punctuation or single characters), so TF-IDF has nothing to count")
+    if len(kept) < len(problem.text) and not (kept or problem.numeric or problem.categorical):
+        dropped = ", ".join(f"'{column}'" for column in problem.text if column not in kept)
+        raise BridgeError(f"no usable feature columns are left: the text column(s) {dropped} hold no words in the training rows; "
+                          "choose columns with words as text, or add feature columns")
+    return kept
 
 
 def _text_notes(traits: dict, max_tokens: int, notes: list[str]) -> None:

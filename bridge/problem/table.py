@@ -16,7 +16,7 @@ from bridge.errors import BridgeError
 from bridge.io import limits
 from bridge.problem.leakage import leaky_columns
 from bridge.problem.task import TRUE_WORDS, ColumnPlan, detect_task, is_text, parse_dates, plan_columns, target_looks_like_id
-from bridge.problem.text import clean_text_column
+from bridge.problem.text import clean_text_column, has_words
 
 MIN_ROWS = 20
 MIN_PER_CLASS = 3  # one row each for train, validation and test
@@ -178,6 +178,10 @@ def make_problem(frame: pd.DataFrame, target: str | None = None, task: str = "au
 
     _check_text_columns(frame, target, text_columns)
     plan = plan_columns(frame, target, text_columns)
+    for column in list(plan.text):  # a column with no word at all (blanks, say, marked as text): TF-IDF could not be fitted on it
+        if not has_words(str(value)[: limits.MAX_TEXT_CHARS] for value in frame[column].dropna()):
+            plan.text.remove(column)
+            plan.dropped[column] = "it holds no word of two or more letters or digits to read as text (only blanks, punctuation or single characters)"
     for column, reason in plan.dropped.items():
         notes.append(f"column '{column}' left out: {reason}")
     parts = [_numeric_features(frame, plan.numeric, notes)]
@@ -191,8 +195,8 @@ def make_problem(frame: pd.DataFrame, target: str | None = None, task: str = "au
     categorical = frame[plan.categorical].astype(object).where(frame[plan.categorical].notna(), np.nan)
     categorical = categorical.apply(lambda col: col.map(lambda v: np.nan if pd.isna(v) else str(v).strip()))
     text = pd.DataFrame({column: clean_text_column(frame[column], notes) for column in plan.text}, index=frame.index)
-    for column in plan.text:
-        words = frame[column].dropna().astype(str).str.split().str.len().mean()
+    for column in plan.text:  # words of the values as read (a cell over the length limit counts its first part only)
+        words = text[column][frame[column].notna()].str.split().str.len().mean()
         notes.append(f"column '{column}' is free text ({words:.0f} words per value on average): scikit-learn reads it as TF-IDF "
                      "word and character counts, PyTorch learns a vector for each word")
     features = pd.concat([numeric, categorical, text], axis=1)

@@ -108,6 +108,17 @@ def tfidf_branch(column: str, vocabulary: int) -> FeatureUnion:
     ])
 
 
+def has_words(texts: Iterable[str]) -> bool:
+    """Whether TF-IDF's word vectorizer finds a word (two or more letters or digits in a row) in any of ``texts``.
+
+    Without one its vocabulary is empty and scikit-learn refuses to fit it: a column of blanks, punctuation or single
+    characters cannot be a TF-IDF branch. The analyzer is the one ``tfidf_branch``'s word vectorizer uses (its defaults),
+    and ``any`` stops at the first text with a word, so a real text column costs one row.
+    """
+    analyzer = TfidfVectorizer().build_analyzer()
+    return any(analyzer(text) for text in texts)
+
+
 def clean_text_column(series: pd.Series, notes: list[str]) -> pd.Series:
     """Text as str with missing values as "", each cell cut to ``limits.MAX_TEXT_CHARS`` (with a note)."""
     text = series.astype(object).where(series.notna(), "").map(str)
