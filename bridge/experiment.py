@@ -26,6 +26,7 @@ from bridge.io.data import Dataset
 from bridge.memory import release_unused_memory
 from bridge.models import classical, estimators, weighting
 from bridge.models.image_features import pixel_layout
+from bridge.models.text_estimators import check_network
 from bridge.models.training import EpochLog
 from bridge.problem.prepare import Prepared, prepare
 from bridge.warning_notes import WarningTally
@@ -132,6 +133,9 @@ def _run_comparison(dataset: Dataset, config: CompareConfig, on_progress: Callab
     release_unused_memory()  # the preprocessing's intermediate copies: the models' own copies should not stack on them
     task, seed = data.task, config.seed
 
+    network = config.network if config.network != "auto" else network_for(dataset, data)
+    if dataset.kind != "images":  # a network that cannot read this data is refused before anything trains
+        check_network(network, data.text_layout)
     dummy, dummy_seconds = classical.timed_fit(classical.make_dummy(task), data.X_train_flat, data.y_train)
     def on_model(name: str, i: int, n: int):
         message = f"Fitting scikit-learn {name.replace('_', ' ')} ({i + 1} of {n}) on {len(data.y_train):,} rows"
@@ -144,7 +148,6 @@ def _run_comparison(dataset: Dataset, config: CompareConfig, on_progress: Callab
     curve_note = classical.learning_curve_note(len(data.y_train))
     data.notes.extend(chosen.notes + ([curve_note] if curve_note else []))
 
-    network = config.network if config.network != "auto" else network_for(dataset, data)
 
     def on_epoch(log: EpochLog):
         fraction = 0.25 + 0.55 * log.epoch / log.epochs

@@ -91,14 +91,20 @@ class TorchTextRegressor(RegressorMixin, _TextEstimator):
         return self.neural_estimator_.predict(X)
 
 
+def check_network(network: str, layout: dict | None) -> None:
+    """One line when the network asked for and the data's text disagree; the run calls it before anything trains."""
+    if network == "text" and layout is None:
+        raise BridgeError("the text network reads text columns, and this data has none; use --network mlp, or mark a column as text")
+    if network != "text" and layout is not None:
+        raise BridgeError(f"this table has text columns, which the {network.upper()} cannot read; use --network text (or auto), "
+                          "or switch the text columns off")
+
+
 def text_estimator(task: str, network: str, config: CompareConfig, seed: int, class_weight: str | None,
                    layout: dict | None) -> _TextEstimator:
     """The text network a comparison run trains (``estimators.for_run`` calls this for data with text columns)."""
-    if layout is None:
-        raise BridgeError("the text network reads text columns, and this data has none; use --network mlp, or mark a column as text")
-    if network != "text":
-        raise BridgeError(f"this table has text columns, which the {network.upper()} cannot read; use --network text (or auto), "
-                          "or switch the text columns off")
+    check_network(network, layout)
+    assert layout is not None, "check_network refuses a text network without text"
     settings = {"text_columns": layout["columns"], "max_tokens": layout["max_tokens"], "vocabulary_size": layout["vocabulary"],
                 "encoder": config.text.encoder, "embedding_dim": config.text.embedding_dim, **asdict(config.mlp), **asdict(config.train),
                 "hidden_layers": config.text.layers, "random_state": seed}
