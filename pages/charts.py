@@ -99,3 +99,30 @@ def split_chart(sizes: dict[str, int]) -> alt.Chart:
     )
     text = alt.Chart(frame).mark_text(color="white", fontWeight="bold").encode(x="middle:Q", text="label:N")
     return (bar + text).properties(height=44)
+
+
+def word_map_chart(frame: pd.DataFrame, classification: bool, target: str, labelled: int = 20) -> alt.Chart:
+    """Words at their learned vectors in 2-D (text_view.word_map), coloured by what the network predicts for each alone.
+
+    About ``labelled`` words drawn furthest from the middle (for classes, the furthest of each predicted class) are
+    written beside their point, in Vega text marks (plain text, whatever the word): they are the ones the network
+    pulled apart, where the most frequent words would be function words piled up in the middle. Every point names
+    its word in the tooltip.
+    """
+    colour = (alt.Color("predicted:N", title=f"predicted {target}", scale=alt.Scale(scheme="category10")) if classification
+              else alt.Color("predicted:Q", title=f"predicted {target}", scale=alt.Scale(scheme="viridis")))
+    tooltip = ["word", alt.Tooltip("count:Q", title="times in training rows"), alt.Tooltip("predicted", title=f"predicted {target}"),
+               alt.Tooltip("length:Q", format=".2f", title="vector length (how far training moved it)")]
+    if "probability" in frame:
+        tooltip.append(alt.Tooltip("probability:Q", format=".2f"))
+    base = alt.Chart(frame).encode(x=alt.X("pc1:Q", title="first principal component"), y=alt.Y("pc2:Q", title="second principal component"))
+    points = base.mark_point(filled=True, size=40, opacity=0.7).encode(color=colour, tooltip=tooltip)
+    spread = frame.assign(spread=frame["pc1"] ** 2 + frame["pc2"] ** 2)
+    if classification and len(frame):  # a few per class: the furthest overall can all be one class's, piled on each other
+        each = max(2, labelled // max(1, frame["predicted"].nunique()))
+        outer = spread[spread.groupby("predicted")["spread"].rank(ascending=False, method="first") <= each]
+    else:
+        outer = spread.nlargest(labelled, "spread")
+    names = alt.Chart(outer).mark_text(align="left", dx=5, fontSize=11).encode(
+        x="pc1:Q", y="pc2:Q", text="word:N", color=colour)
+    return (points + names).properties(title="Words where the network put them (PCA of the word vectors)", height=380)

@@ -4,7 +4,10 @@ scikit-learn's models work on the features as given; a network's hidden layers b
 their own. Projecting the raw inputs and the last hidden layer to 2-D (PCA) side by side, coloured
 by class (or target), shows it: classes that overlap in the inputs pull apart in the learned
 representation. For a CNN the first layer's filters and one image's feature maps show what it
-learned to look for. Pure functions returning frames and arrays; the pages draw them.
+learned to look for. For text the inputs are word ids, whose numbers mean nothing (id 7 is not
+"between" ids 6 and 8), so a PCA of them would draw noise: the first view is then each text's
+pooled word vectors (with any table features), what the network's hidden layers receive.
+Pure functions returning frames and arrays; the pages draw them.
 """
 
 from __future__ import annotations
@@ -20,9 +23,11 @@ from sklearn.metrics import silhouette_score
 from torch import nn
 
 from bridge.comparison import Comparison
+from bridge.models.text_net import TextNet
 
 MAX_POINTS = 1000  # test rows drawn; more would only slow the chart down
-VIEWS = ("raw inputs", "last hidden layer")
+VIEWS = ("raw inputs", "last hidden layer")  # the frame's view keys, for every kind of data
+TEXT_INPUT_VIEW = "pooled word vectors"  # the first view's title for text (its key stays "raw inputs")
 FENCE = 3.0  # Tukey's "far out" fence: a coordinate more than 3 inter-quartile ranges beyond the quartiles
 MARGIN = 0.04  # share of the window added on each side, so points at the edge do not sit on the axis line
 
@@ -36,6 +41,7 @@ class Projection:
     separation: dict[str, float | None] = field(default_factory=dict)  # view -> silhouette of the classes in 2-D
     hidden_units: int = 0  # 0: the network has no hidden layer, so there is no learned representation to show
     window: dict[str, tuple[tuple[float, float], tuple[float, float]]] = field(default_factory=dict)  # view -> (pc1, pc2) axis ranges
+    titles: dict[str, str] = field(default_factory=lambda: {view: view for view in VIEWS})  # view -> what to call it on screen
 
 
 def network_of(comparison: Comparison) -> nn.Module:
@@ -58,6 +64,22 @@ def hidden_activations(model: nn.Module, X: np.ndarray, batch_size: int = 1024) 
             batch = torch.as_tensor(np.asarray(X[start : start + batch_size], dtype=np.float32), device=device)
             features = cast(nn.Module, core.features)  # MLP and CNN both name their representation layers "features"
             outputs.append(features(batch.flatten(1) if flatten else batch).float().cpu().numpy())
+    return np.concatenate(outputs).reshape(len(X), -1)
+
+
+def pooled_text_vectors(model: nn.Module, X: np.ndarray, batch_size: int = 1024) -> np.ndarray:
+    """A text network's first representation of each row: every text column's pooled word vectors, then the table features.
+
+    This is what its hidden layers receive (``TextNet._inputs``, the step before ``head``): the word vectors are already
+    learned, so the picture shows what the embedding learned, and the last hidden layer what the layers after it added.
+    """
+    device = next(model.parameters()).device
+    model.eval()
+    outputs = []
+    with torch.inference_mode():
+        for start in range(0, len(X), batch_size):
+            batch = torch.as_tensor(np.asarray(X[start : start + batch_size], dtype=np.float32), device=device)
+            outputs.append(cast(TextNet, model)._inputs(batch).float().cpu().numpy())  # TextNet's own ids -> vectors step
     return np.concatenate(outputs).reshape(len(X), -1)
 
 
@@ -112,9 +134,14 @@ def projections(comparison: Comparison, max_points: int = MAX_POINTS) -> Project
     data, seed = comparison.arrays(), comparison.config["seed"]
     rows = _rows(len(data.y_test), max_points, seed)
     classification = comparison.dataset["task"] == "classification"
-    hidden = hidden_activations(network_of(comparison), data.X_test[rows])
-    # The inputs as the network receives them (pixels in [0, 1] for images; the shared scaled matrix for tables).
-    views = {VIEWS[0]: np.asarray(data.X_test[rows]).reshape(len(rows), -1), VIEWS[1]: hidden}
+    model = network_of(comparison)
+    hidden = hidden_activations(model, data.X_test[rows])
+    titles = {view: view for view in VIEWS}
+    if data.text_layout is not None:  # word ids are labels, not quantities: see the module docstring
+        inputs, titles[VIEWS[0]] = pooled_text_vectors(model, data.X_test[rows]), TEXT_INPUT_VIEW
+    else:  # the inputs as the network receives them (pixels in [0, 1] for images; the shared scaled matrix for tables)
+        inputs = np.asarray(data.X_test[rows]).reshape(len(rows), -1)
+    views = {VIEWS[0]: inputs, VIEWS[1]: hidden}
     labels = data.y_test[rows]
     parts, explained, separation, window = [], {}, {}, {}
     for view, values in views.items():
@@ -124,12 +151,14 @@ def projections(comparison: Comparison, max_points: int = MAX_POINTS) -> Project
         parts.append(pd.DataFrame({"view": view, "pc1": points[:, 0], "pc2": points[:, 1],
                                    "label": labels.astype(str) if classification else labels.astype(float),
                                    "row": np.asarray(data.test_rows)[rows], "outside": _outside(points, window[view])}))
-    units = hidden.shape[1] if _has_hidden_layer(network_of(comparison)) else 0
-    return Projection(pd.concat(parts, ignore_index=True), explained, separation, units, window)
+    units = hidden.shape[1] if _has_hidden_layer(model) else 0
+    return Projection(pd.concat(parts, ignore_index=True), explained, separation, units, window, titles)
 
 
 def _has_hidden_layer(model: nn.Module) -> bool:
     core = model[-1] if isinstance(model, nn.Sequential) else model
+    if hasattr(core, "embedding"):  # a TextNet: its hidden layers are its head MLP's (none with TextConfig.layers 0)
+        core = cast(nn.Module, core.head)
     return any(isinstance(layer, (nn.Linear, nn.Conv2d)) for layer in getattr(core, "body", [])) or hasattr(core, "hidden")
 
 

@@ -1,4 +1,4 @@
-"""Where representation learning happens: projections, hidden activations, CNN filters and feature maps."""
+"""Where representation learning happens: projections, hidden activations, CNN filters and feature maps, text's pooled vectors."""
 
 from __future__ import annotations
 
@@ -7,10 +7,11 @@ import dataclasses
 import numpy as np
 import pytest
 import torch
+from text_data import reviews
 
-from bridge.config import CNNConfig, CompareConfig, MLPConfig, TrainConfig
+from bridge.config import CNNConfig, CompareConfig, MLPConfig, TextConfig, TrainConfig
 from bridge.experiment import run_comparison
-from bridge.io.data import load_builtin
+from bridge.io.data import load_builtin, table_dataset
 from bridge.outputs import representation
 from bridge.outputs.thumbnails import to_pil
 
@@ -31,6 +32,12 @@ def wine():
 def digits_cnn():
     return _run("digits_images", network="cnn", cnn=CNNConfig(blocks=1, channels=4, dropout=0.0),
                 train=TrainConfig(epochs=1, lr=0.01, batch_size=64, patience=0, device="cpu"))
+
+
+def _text_run(layers: int):
+    config = CompareConfig(baseline="linear", network="text", mlp=MLPConfig(hidden_layers=1, width=8, dropout=0.0), train=TRAIN,
+                           text=TextConfig(embedding_dim=8, layers=layers, max_tokens=16), repeats=1)
+    return run_comparison(table_dataset(reviews(rows=80), name="reviews"), config)
 
 
 def test_projection_of_both_views_on_the_same_test_rows(wine):
@@ -138,3 +145,21 @@ def test_filters_are_drawn_with_a_transparent_gap(digits_cnn):
     assert framed.size == (54, 54) and framed.mode == "RGBA"
     assert framed.getpixel((0, 0))[3] == 0 and framed.getpixel((53, 27))[3] == 0  # the border is see-through
     assert framed.getpixel((27, 27))[3] == 255  # the filter itself is opaque
+
+
+def test_text_is_drawn_from_its_pooled_word_vectors_not_from_word_ids():
+    run = _text_run(layers=1)
+    projection = representation.projections(run)
+    assert projection.titles == {"raw inputs": representation.TEXT_INPUT_VIEW, "last hidden layer": "last hidden layer"}
+    assert projection.hidden_units == 8
+    model, X = representation.network_of(run), run.prepared.X_test
+    pooled = representation.pooled_text_vectors(model, X)
+    vectors, ids = model.embedding.weight.detach().numpy(), X[:, :16].astype(int)  # the bag encoder: the mean of a text's word vectors
+    np.testing.assert_allclose(pooled, np.stack([vectors[row[row > 0]].mean(axis=0) for row in ids]), rtol=1e-5, atol=1e-6)
+    drawn = projection.frame[projection.frame["view"] == "raw inputs"]
+    expected, _ = representation._project(pooled, run.config["seed"])
+    np.testing.assert_allclose(np.abs(drawn[["pc1", "pc2"]].to_numpy()), np.abs(expected), rtol=1e-4, atol=1e-6)
+
+
+def test_a_text_network_without_hidden_layers_has_no_representation_beyond_its_word_vectors():
+    assert representation.projections(_text_run(layers=0)).hidden_units == 0
