@@ -20,13 +20,21 @@ def bridge_note(comparison: Comparison) -> list[tuple[str, str]]:
         cnn = config["cnn"]
         learned = (f"{cnn['blocks']} convolution block(s) of {cnn['kernel_size']}x{cnn['kernel_size']} filters learn their own "
                    f"features (edges, strokes, then parts) wherever they sit in the image")
+    elif training["network"] == "text":
+        text, width = config["text"], config["mlp"]["width"]
+        encoder = {"bag": "averaged", "conv": "read three at a time by a convolution",
+                   "transformer": "read together by a self-attention layer"}.get(text["encoder"], text["encoder"])
+        learned = (f"each word gets a vector of {text['embedding_dim']} numbers, learned from these rows alone, {encoder}, then "
+                   f"{text['layers']} hidden layer(s) of {width} units: the network learns what the words are like")
     else:
         mlp = config["mlp"]
         learned = (f"{mlp['hidden_layers']} hidden layer(s) of {mlp['width']} units learn a new representation of the "
                    f"{c.dataset['features']} inputs before the last layer decides")
     hog = c.baseline_scores.get("family") == "hog"
     baseline_sees = ("HOG descriptors: gradient directions counted in fixed cells, features made by hand" if hog
-                     else "fixed pixel positions" if images else "the features as given")
+                     else "fixed pixel positions" if images
+                     else "TF-IDF counts of its words and character n-grams: words you counted" if c.dataset.get("text_columns")
+                     else "the features as given")
     train = config["train"]
     stop = f"stopped early after {training['epochs_run']}" if training["stopped_early"] else f"ran all {training['epochs_run']}"
     return [

@@ -155,3 +155,12 @@ def test_a_run_without_text_says_so_in_one_line():
 def test_punctuation_is_not_a_word():
     assert all(text_view.is_punctuation(mark) for mark in ".,;!?-()\"'/+$")
     assert not any(text_view.is_punctuation(word) for word in ("a", "7", "猫", "😀", "ok"))
+
+
+def test_the_bridge_note_speaks_of_counted_and_learned_words(text_run):
+    from bridge.outputs.note import bridge_note
+
+    note = dict(bridge_note(text_run))
+    assert "TF-IDF counts of its words" in note["Old skill"]
+    assert f"vector of {text_run.config['text']['embedding_dim']} numbers" in note["New capability"]
+    assert f"{text_run.config['text']['layers']} hidden layer(s)" in note["New capability"]
