@@ -22,6 +22,7 @@ from pages import jobs_ui
 DATASET = "bridge.dataset"  # the Dataset in use
 SOURCE = "bridge.source"  # a key naming where it came from: "builtin:iris" or "upload:<sha256>"
 TARGET, TASK = "bridge.target", "bridge.problem.task"  # the Data page's choices
+TEXT_COLUMNS = "bridge.text_columns"  # the Data page's text columns: None = detected ones (CompareConfig.text_columns), else a tuple
 TARGET_CONFIRMED = "bridge.target_confirmed"  # the SOURCEs whose weak target guess the user confirmed on Data (a set)
 CELL = "bridge.cell"  # (side, true, predicted) picked on a confusion matrix
 SETTINGS = "bridge.settings"  # the CompareConfig last submitted on Train: its form starts from it, so a return visit keeps them
@@ -48,10 +49,11 @@ def upload_key(data: bytes, name: str) -> str:
 
 
 def set_dataset(dataset: Dataset, source: str) -> None:
-    """Switch datasets; runs stay stored, and the target/task choices reset to the new data's defaults."""
+    """Switch datasets; runs stay stored, and the target/task/text choices reset to the new data's defaults."""
     if st.session_state.get(SOURCE) != source:
         st.session_state[TARGET] = dataset.default_target
         st.session_state[TASK] = "auto"
+        st.session_state[TEXT_COLUMNS] = None
         st.session_state.pop(CELL, None)
     st.session_state[DATASET] = dataset
     st.session_state[SOURCE] = source

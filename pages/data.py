@@ -9,7 +9,7 @@ from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileMan
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from bridge.errors import BridgeError
-from bridge.io.data import BUILTINS, load_dataset
+from bridge.io.data import BUILTINS, Dataset, load_dataset
 from bridge.memory import release_unused_memory
 from pages import charts, jobs_ui, views
 from pages.common import (
@@ -17,6 +17,7 @@ from pages.common import (
     SOURCE,
     TARGET,
     TASK,
+    TEXT_COLUMNS,
     builtin_label,
     cached_builtin,
     confirm_target,
@@ -30,6 +31,10 @@ from pages.common import (
 THUMBNAILS_PER_CLASS = 8
 UPLOAD_GEN = "bridge.upload_gen"  # bumped after each upload, so the uploader starts empty and its bytes leave session state
 UPLOAD_NOTICE = "bridge.upload_notice"  # ("error" | "success", one line) about the last upload
+TEXT_PICK = "bridge.data.text_columns."  # + dataset source and target: the multiselect's own key (its options follow both)
+TEXT_HELP = ("Free text (reviews, titles, messages): scikit-learn reads it as TF-IDF word and character counts, PyTorch learns a "
+             "vector for each word. Bridge starts from the columns that read as free text; remove one to leave it out, or add a "
+             "short-text column to read it as words.")
 logger = logging.getLogger(__name__)
 
 
@@ -86,6 +91,31 @@ def use_upload() -> None:
     else:
         notice = ("success", f"Loaded {plain(upload.name)}.")
     st.session_state[UPLOAD_NOTICE] = notice
+
+
+def text_columns_ui(dataset: Dataset, target: str) -> tuple[str, ...] | None:
+    """The "Text columns" control: its answer becomes CompareConfig.text_columns (None while it holds the detected ones).
+
+    The control has its own key per dataset and target, so picking several columns in a row keeps each pick; it starts
+    from the choice kept in session state, which a run link also restores. A choice that leaves nothing to learn from
+    is kept (it is what the user asked for) and explained in one line here; a run with it stops with the same line.
+    """
+    kept, columns = st.session_state.get(TEXT_COLUMNS), [str(c) for c in dataset.frame.columns]
+    detected = views.text_columns_used(dataset, target)
+    candidates = views.text_candidates(dataset, target)
+    if kept is not None:  # a column since made the target cannot be a text feature too
+        kept = views.text_choice([c for c in kept if c != target and c in columns], detected, columns)
+    if candidates:
+        key = f"{TEXT_PICK}{st.session_state[SOURCE]}.{target}"
+        if key not in st.session_state:
+            st.session_state[key] = detected if kept is None else [c for c in kept if c in candidates]
+        picked = st.multiselect("Text columns", candidates, key=key, help=TEXT_HELP, placeholder="none: no column is read as text")
+        kept = views.text_choice(picked, detected, columns)
+    st.session_state[TEXT_COLUMNS] = kept
+    problem = views.text_choice_error(dataset, target, st.session_state.get(TASK, "auto"), kept) if kept is not None else None
+    if problem:
+        st.error(f"With these text columns a run cannot start: {plain(problem)}.")
+    return kept
 
 
 st.title("Data")
@@ -163,6 +193,7 @@ if guess is not None and target_unconfirmed(dataset):
 elif guess is not None:
     why.caption(plain(guess.reason) if st.session_state[TARGET] == guess.column else f"Your choice; Bridge guessed '{plain(guess.column)}'.")
 
+text_columns = text_columns_ui(dataset, st.session_state[TARGET])
 st.markdown("**Columns and the role Bridge gives each**")
-st.dataframe(views.column_summary(dataset, st.session_state[TARGET]), width="stretch", hide_index=True)
+st.dataframe(views.column_summary(dataset, st.session_state[TARGET], text_columns), width="stretch", hide_index=True)
 st.page_link(PAGES["train"], label="Next: set up the run on Train", icon=":material/arrow_forward:")

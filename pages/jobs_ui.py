@@ -169,11 +169,12 @@ def restore_from_link() -> None:
         st.session_state.setdefault(WATCHING, set()).add(token)
     dataset = store().load_dataset(run.dataset_key)
     if dataset is not None:
-        from pages.common import SETTINGS, TARGET, TASK, confirm_target, set_dataset
+        from pages.common import SETTINGS, TARGET, TASK, TEXT_COLUMNS, confirm_target, set_dataset
 
         set_dataset(dataset, run.dataset_key)
         confirm_target()  # the run's target was chosen when it was submitted: a link to it asks nothing again
         st.session_state[TARGET], st.session_state[TASK] = run.config.target or dataset.default_target, run.config.task
+        st.session_state[TEXT_COLUMNS] = run.config.text_columns
         st.session_state[SETTINGS] = run.config
     st.session_state[CURRENT] = token
 

@@ -9,32 +9,52 @@ from dataclasses import replace
 
 import streamlit as st
 
-from bridge.config import CLASS_WEIGHTS, CNNConfig, CompareConfig, MLPConfig, TrainConfig
+from bridge.config import CLASS_WEIGHTS, TEXT_ENCODERS, CNNConfig, CompareConfig, MLPConfig, TextConfig, TrainConfig
 from bridge.errors import BridgeError
+from bridge.io import limits
 from bridge.jobs import DONE
 from bridge.models.classical import baseline_choices
 from pages import charts, history, jobs_ui, views
-from pages.common import PAGES, SETTINGS, SOURCE, TARGET, TASK, delta_color, need_dataset, plain, target_unconfirmed, verdict_label
+from pages.common import (
+    PAGES,
+    SETTINGS,
+    SOURCE,
+    TARGET,
+    TASK,
+    TEXT_COLUMNS,
+    delta_color,
+    need_dataset,
+    plain,
+    target_unconfirmed,
+    verdict_label,
+)
 
 LEARNING_RATES = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2]
 BATCH_SIZES = [16, 32, 64, 128, 256, 512]
 WIDTHS = [8, 16, 32, 64, 128, 256, 512]
 CHANNELS = [4, 8, 16, 32, 64]
+EMBEDDING_SIZES = [n for n in (8, 16, 32, 64, 128, 256) if n <= limits.MAX_EMBEDDING_DIM]  # numbers per word
+TOKENS = [n for n in (8, 16, 32, 64, 128, 256, 512) if n <= limits.MAX_TOKENS]  # words read per row and text column
+TEXT_LAYERS = min(4, limits.MAX_HIDDEN_LAYERS)  # a text network past a few hidden layers only overfits small text data
+ENCODER_HELP = {"bag": "the mean of the word vectors: word order ignored, fastest",
+                "conv": "a 1-D convolution over neighbouring words: short phrases",
+                "transformer": "one self-attention layer: each word looks at every other"}
 IMAGE_NETWORK = "bridge.image_network"  # the network last run on images
 SUBMIT_NOTICE = "bridge.submit_notice"  # (kind, line): what the last press of Run did
 BASELINE_LABELS = {"auto": "auto (best on validation)", "hog": "hog (HOG features + linear)"}
 KEY = "bridge.train."  # widget keys: a control keeps its identity while its default follows the last run's settings
 
 
-def settings_ui(images: bool) -> CompareConfig:
+def settings_ui(images: bool, text: list[str]) -> CompareConfig:
     """The controls, read live: moving one never trains (only Run does), but it does mark the shown result as older.
 
     The controls start from the settings last run in this session, so coming back to this page
     shows them (and their result) again instead of the defaults. Each control has a key: without
     one, a changed default would make it a new widget and drop what the user had just set.
+    ``text``: the text columns the run will read (the Data page's choice); with any, the network is the text network.
     """
     last: CompareConfig = st.session_state.get(SETTINGS) or CompareConfig()
-    mlp, cnn, train = last.mlp, last.cnn, last.train
+    mlp, cnn, train, words = last.mlp, last.cnn, last.train, last.text
     with st.container(border=True):
         st.markdown("**PyTorch network**")
         network = "mlp"
@@ -43,8 +63,15 @@ def settings_ui(images: bool) -> CompareConfig:
             network = st.radio("Network", ["cnn", "mlp"], index=int(st.session_state.get(IMAGE_NETWORK) == "mlp"), key=KEY + "network",
                                horizontal=True, format_func=str.upper,
                                help="The MLP sees pixels as a flat list, like the baseline; the CNN slides filters over the image.")
+        elif text:
+            # The one network that reads words (auto picks it too): the MLP reads numbers only
+            network = st.radio("Network", ["text"], key=KEY + "network.text", format_func=lambda n: "text (learned word vectors)",
+                               help="The text network learns a vector for each word, then the layers below. The MLP cannot read "
+                               "text columns: switch them off on the Data page to train it on the other columns.")
         left, right = st.columns(2)
-        layers = left.slider("Hidden layers (MLP)", 0, 6, mlp.hidden_layers, key=KEY + "layers", help="0 = logistic/linear regression in PyTorch")
+        layers = mlp.hidden_layers
+        if not text:  # the text network's hidden layers have their own slider below
+            layers = left.slider("Hidden layers (MLP)", 0, 6, mlp.hidden_layers, key=KEY + "layers", help="0 = logistic/linear regression in PyTorch")
         width = left.select_slider("Width (units per layer)", WIDTHS, mlp.width, key=KEY + "width")
         dropout = left.slider("Dropout", 0.0, 0.6, mlp.dropout, 0.05, key=KEY + "dropout")
         lr = right.select_slider("Learning rate (log scale)", LEARNING_RATES, train.lr, format_func=lambda v: f"{v:g}", key=KEY + "lr")
@@ -64,29 +91,65 @@ def settings_ui(images: bool) -> CompareConfig:
             augment = c3.toggle("Augment (small shifts)", cnn.augment, key=KEY + "augment")
             cnn = CNNConfig(blocks=blocks, channels=channels, kernel_size=kernel, pooling=pooling, dropout=dropout,
                             batch_norm=batch_norm, augment=augment)
+        if text:
+            words = text_settings_ui(words)
         st.markdown("**scikit-learn baseline**")
         b1, b2, b3 = st.columns(3)
         choices = baseline_choices(images)  # HOG features only for images; each kind keeps its own pick (its own key)
+        if text:  # gradient boosting's trees read dense tables only, and TF-IDF columns are sparse
+            choices = [c for c in choices if c != "gradient_boosting"]
         baseline = b1.selectbox("Baseline", choices, index=choices.index(last.baseline) if last.baseline in choices else 0,
-                                key=KEY + ("baseline.images" if images else "baseline"),
+                                key=KEY + ("baseline.images" if images else "baseline.text" if text else "baseline"),
                                 format_func=lambda b: BASELINE_LABELS.get(b, b))
         class_weight = b2.selectbox("Class weighting", CLASS_WEIGHTS, index=CLASS_WEIGHTS.index(last.class_weight), key=KEY + "class_weight",
                                     help="Both sides. balanced: each class counts as much in all, whatever its size (scikit-learn's "
                                     "class_weight, a weighted loss in PyTorch). auto: tried where classes are imbalanced, kept if "
                                     "better on validation. Classification only.")
         seed = b3.number_input("Seed", 0, 10_000, last.seed, key=KEY + "seed", help="The same seed and settings give the same numbers")
-    return replace(  # a table run ignores the CNN, so its settings stay out of the table run's key
+    return replace(  # a run leaves the settings of networks it does not train at their defaults, so they stay out of its key
         last, target=st.session_state.get(TARGET), task=st.session_state.get(TASK, "auto"), baseline=baseline, network=network,
-        class_weight=class_weight,
-        mlp=MLPConfig(layers, width, dropout), cnn=cnn if images else CNNConfig(),
+        class_weight=class_weight, text_columns=None if images else st.session_state.get(TEXT_COLUMNS),
+        mlp=MLPConfig(MLPConfig.hidden_layers if text else layers, width, dropout), cnn=cnn if images else CNNConfig(),
+        text=words if text else TextConfig(),
         train=replace(train, lr=lr, epochs=epochs, batch_size=batch, patience=patience if stopping else 0), seed=int(seed),
     )
 
 
-def run_clicked(config: CompareConfig, images: bool) -> None:
-    """Queue the run (or reuse or refuse it, with the reason) and remember its settings for the form."""
+def text_settings_ui(words: TextConfig) -> TextConfig:
+    """The text network's own controls: how it reads the words (encoder), the size of a word's vector, its layers, and words read."""
+    st.markdown("**Text network**")
+    t1, t2 = st.columns(2)
+    encoder = t1.radio("Text encoder", TEXT_ENCODERS, index=TEXT_ENCODERS.index(words.encoder), key=KEY + "encoder", horizontal=True,
+                       captions=[ENCODER_HELP[e] for e in TEXT_ENCODERS],
+                       help="How the network turns a row's word vectors into one vector before its hidden layers")
+    embedding = t1.select_slider("Embedding size (numbers per word)", EMBEDDING_SIZES, nearest(EMBEDDING_SIZES, words.embedding_dim),
+                                 key=KEY + "embedding", help="Each word's learned vector; larger vectors need more rows to learn")
+    text_layers = t2.slider("Hidden layers (text network)", 0, TEXT_LAYERS, min(words.layers, TEXT_LAYERS), key=KEY + "text_layers",
+                            help="Layers between the text's vector and the answer, of the width and dropout above; "
+                            "0 = a linear model on learned word vectors (fastText's shape)")
+    tokens = t2.select_slider("Max tokens per row", TOKENS, nearest(TOKENS, words.max_tokens), key=KEY + "tokens",
+                              help="Words the network reads per row and text column; the rest of a longer text is cut off "
+                              "(TF-IDF counts every word)")
+    return replace(words, encoder=encoder, embedding_dim=embedding, layers=text_layers, max_tokens=tokens)
+
+
+def nearest(values: list[int], value: int) -> int:
+    """The slider's step closest to ``value``: a setting from elsewhere (a link, the CLI) need not be one of the steps."""
+    return min(values, key=lambda v: abs(v - value))
+
+
+def run_clicked(config: CompareConfig, images: bool, text: bool) -> None:
+    """Queue the run (or reuse or refuse it, with the reason) and remember its settings for the form.
+
+    The form remembers the controls a run had no use for as they were: the CNN's after a table run, the text network's after a
+    run without text, the MLP's hidden layers after a text run (the text network has its own).
+    """
     previous = st.session_state.get(SETTINGS)
-    st.session_state[SETTINGS] = config if images or previous is None else replace(config, cnn=previous.cnn)  # keep CNN choices
+    kept = config
+    if previous is not None:
+        kept = replace(kept, cnn=kept.cnn if images else previous.cnn, text=kept.text if text else previous.text,
+                       mlp=replace(kept.mlp, hidden_layers=previous.mlp.hidden_layers) if text else kept.mlp)
+    st.session_state[SETTINGS] = kept
     if images:
         st.session_state[IMAGE_NETWORK] = config.network
     st.session_state[SUBMIT_NOTICE] = jobs_ui.submit(dataset, st.session_state[SOURCE], config)
@@ -168,13 +231,15 @@ def run_history(source: str) -> None:
 st.title("Train")
 dataset = need_dataset()
 images = dataset.kind == "images"
-st.caption(f"Dataset **{plain(dataset.name)}**, target **{plain(st.session_state.get(TARGET) or dataset.default_target)}**. "
+text = views.text_columns_used(dataset, st.session_state.get(TARGET), st.session_state.get(TEXT_COLUMNS))
+read_as_text = f", text columns **{plain(', '.join(text))}**" if text else ""
+st.caption(f"Dataset **{plain(dataset.name)}**, target **{plain(st.session_state.get(TARGET) or dataset.default_target)}**{read_as_text}. "
            "Change them on the Data page.")
-config = settings_ui(images)
+config = settings_ui(images, text)
 waiting_for_target = target_unconfirmed(dataset)  # a weak guess at the target trains nothing until the user answers on Data
 if st.button("Run", type="primary", help="Queues a run of both sides with these settings; moving a control alone trains nothing",
              disabled=waiting_for_target):
-    run_clicked(config, images)
+    run_clicked(config, images, bool(text))
 if waiting_for_target:
     st.warning(f"Run waits for the target: Bridge only guessed '{plain(dataset.target_guess.column)}'; confirm it or pick another on the Data page.")
     st.page_link(PAGES["data"], label="Go to Data", icon=":material/arrow_forward:")

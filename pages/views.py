@@ -11,20 +11,23 @@ import pandas as pd
 
 from bridge.comparison import Comparison
 from bridge.decision.evaluate import metric_label
+from bridge.errors import BridgeError
 from bridge.io.data import Dataset
 from bridge.problem.features import split_rows
 from bridge.problem.table import make_problem
-from bridge.problem.task import plan_columns
+from bridge.problem.task import is_text, plan_columns
 
 SIDE_LABELS = {"dummy": "Dummy floor", "sklearn": "scikit-learn", "pytorch": "PyTorch"}
+TEXT_ROLE = "text: TF-IDF for scikit-learn, learned word vectors for PyTorch"
+TEXT_SHOWN_CHARS = 160  # a text cell in the error table is cut here for display ("…"); the download keeps it whole
 
 
-def column_summary(dataset: Dataset, target: str) -> pd.DataFrame:
-    """One row per column: its type as read, the role Bridge gives it, and missing values."""
+def column_summary(dataset: Dataset, target: str, text_columns: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """One row per column: its type as read, the role Bridge gives it (with ``text_columns`` as on Data), and missing values."""
     frame = dataset.frame
-    plan = plan_columns(frame, target)
+    plan = plan_columns(frame, target, text_columns)
     roles = {**{c: "numeric" for c in plan.numeric}, **{c: "category" for c in plan.categorical},
-             **{c: "yes/no" for c in plan.boolean}, **{c: "date" for c in plan.dates},
+             **{c: "yes/no" for c in plan.boolean}, **{c: "date" for c in plan.dates}, **{c: TEXT_ROLE for c in plan.text},
              **{c: f"left out: {why}" for c, why in plan.dropped.items()}, target: "target"}
     return pd.DataFrame({
         "column": [str(c) for c in frame.columns],
@@ -33,6 +36,40 @@ def column_summary(dataset: Dataset, target: str) -> pd.DataFrame:
         "missing": [int(frame[c].isna().sum()) for c in frame.columns],
         "distinct": [int(frame[c].nunique()) for c in frame.columns],
     })
+
+
+def text_candidates(dataset: Dataset, target: str) -> list[str]:
+    """Columns a person may mark as text: those read as text (not numbers), the target aside."""
+    frame = dataset.frame
+    return [str(c) for c in frame.columns if c != target and is_text(frame[c])]
+
+
+def text_columns_used(dataset: Dataset, target: str | None, text_columns: tuple[str, ...] | None = None) -> list[str]:
+    """The columns a run with this choice reads as text: the detected ones for None (images have none)."""
+    if dataset.kind != "table":
+        return []
+    target = target or dataset.default_target
+    return [str(c) for c in plan_columns(dataset.frame, target, text_columns).text]
+
+
+def text_choice_error(dataset: Dataset, target: str, task: str, text_columns: tuple[str, ...] | None) -> str | None:
+    """Why a run with these text columns cannot start (one line, e.g. no feature left once the text is off), or None."""
+    try:
+        make_problem(dataset.frame, target, task, dataset.default_target, text_columns)
+    except BridgeError as exc:
+        return str(exc)
+    return None
+
+
+def text_choice(picked: list[str], detected: list[str], columns: list[str]) -> tuple[str, ...] | None:
+    """The multiselect's answer as ``CompareConfig.text_columns``: None while it holds the detected columns, else a tuple.
+
+    None keeps auto detection the default, so an untouched choice leaves a run's settings (and its link) as they were;
+    the tuple follows the table's column order, so picking the same columns in another order is the same run.
+    """
+    if set(picked) == set(detected):
+        return None
+    return tuple(c for c in columns if c in set(picked))
 
 
 def target_balance(dataset: Dataset, target: str | None = None, task: str = "auto") -> tuple[str, pd.DataFrame]:
@@ -166,6 +203,23 @@ def split_preview(dataset: Dataset, config) -> dict[str, int]:
     if dataset.kind == "images":
         y, task = np.asarray(dataset.images.labels, dtype=object), "classification"
     else:
-        problem = make_problem(dataset.frame, config.target, config.task, dataset.default_target)
+        problem = make_problem(dataset.frame, config.target, config.task, dataset.default_target, config.text_columns)
         y, task = problem.y, problem.task
     return split_rows(y, task, config.seed, config.test_size, config.val_size).sizes()
+
+
+def text_for_display(table: pd.DataFrame, text_columns: list[str], limit: int = TEXT_SHOWN_CHARS) -> pd.DataFrame:
+    """The error table as the page shows it: each text column ("feature: <name>") cut to ``limit`` characters with "…",
+    and moved beside the labels, so a wrong row reads as its text, its true label and both answers.
+
+    A copy: the rows downloaded as CSV keep every character.
+    """
+    names = [f"feature: {c}" for c in text_columns if f"feature: {c}" in table.columns]
+    if not names:
+        return table
+    shown = table.copy()
+    for name in names:
+        shown[name] = shown[name].map(lambda v: v if not isinstance(v, str) or len(v) <= limit else v[: limit - 1].rstrip() + "…")
+    labels = [c for c in ("row", "true", "sklearn", "pytorch") if c in shown.columns]
+    rest = [c for c in shown.columns if c not in labels and c not in names]
+    return shown[[*labels, *names, *rest]]
