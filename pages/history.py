@@ -18,9 +18,12 @@ from bridge.jobs.store import DONE, Run
 
 def settings_of(config: CompareConfig) -> dict[str, str]:
     """The settings a person chose, as labelled text (the network's own settings only for the network used)."""
-    train, mlp, cnn = config.train, config.mlp, config.cnn
+    train, mlp, cnn, text = config.train, config.mlp, config.cnn, config.text
     settings = {"network": config.network.upper() if config.network != "auto" else "auto"}
-    if config.network != "cnn":
+    if config.network == "text":  # its hidden layers are TextConfig.layers; the MLP's stay at their default
+        settings.update({"text encoder": text.encoder, "embedding size": str(text.embedding_dim), "text layers": str(text.layers),
+                         "max tokens": str(text.max_tokens), "width": str(mlp.width)})
+    elif config.network != "cnn":
         settings.update({"hidden layers": str(mlp.hidden_layers), "width": str(mlp.width)})
     else:
         settings.update({"conv blocks": str(cnn.blocks), "channels": str(cnn.channels), "kernel size": str(cnn.kernel_size),
@@ -32,6 +35,8 @@ def settings_of(config: CompareConfig) -> dict[str, str]:
         "class weighting": config.class_weight, "seed": str(config.seed),
         "target": str(config.target), "task": config.task,
     })
+    if config.text_columns is not None:  # None: the detected ones, the default that needs no word
+        settings["text columns"] = ", ".join(config.text_columns) or "none"
     return settings
 
 

@@ -196,3 +196,14 @@ def test_a_run_link_brings_back_its_text_columns():
     assert not linked.exception and linked.session_state["bridge.text_columns"] == ()
     go(linked, "data")
     assert text_control(linked).value == [] and roles(linked)["review"].startswith("left out")
+
+
+def test_run_history_compares_the_text_networks_own_settings():
+    from bridge.config import CompareConfig, TextConfig
+    from pages.history import settings_diff, settings_of
+
+    before = CompareConfig(network="text")
+    after = CompareConfig(network="text", text=TextConfig(embedding_dim=128, encoder="conv"), text_columns=("review",))
+    assert "hidden layers" not in settings_of(before) and settings_of(before)["text layers"] == "1"
+    changed = {row["setting"]: (row["before"], row["after"]) for row in settings_diff(before, after)}
+    assert changed == {"embedding size": ("64", "128"), "text encoder": ("bag", "conv"), "text columns": ("-", "review")}
