@@ -67,7 +67,7 @@ class Comparison:
         frame = evaluate.prediction_frame(
             data.task, data.test_rows, data.y_test, models["sklearn"].predictions, models["pytorch"].predictions,
             models["sklearn"].confidence, models["pytorch"].confidence, data.original,
-            feature_prefix="" if self.dataset["kind"] == "images" else "feature: ",
+            feature_prefix="" if self.dataset["kind"] == "images" else "feature: ", first=self.dataset.get("text_columns", ()),
         )
         return evaluate.wrong_rows(frame, data.task) if errors_only else frame
 

@@ -116,11 +116,12 @@ def _plain(value):
 
 
 def prediction_frame(task: str, rows, y_true, sk_pred, pt_pred, sk_conf=None, pt_conf=None, features: pd.DataFrame | None = None,
-                     feature_prefix: str = "feature: ") -> pd.DataFrame:
+                     feature_prefix: str = "feature: ", first: list[str] | tuple[str, ...] = ()) -> pd.DataFrame:
     """Every test row with both sides' answers, the rows most worth a look first.
 
     ``rows`` are the dataset row numbers; confidence is the probability each side gave its own answer;
-    ``features`` (indexed by row) adds the user's own values, or an image's file name, to each row.
+    ``features`` (indexed by row) adds the user's own values, or an image's file name, to each row: the ``first``
+    columns (the text a row's answer rests on), then the others, up to ``ERROR_FEATURES`` in all.
     Classification rows come most confident mistakes first; regression rows largest miss first.
     """
     y_true, sk_pred, pt_pred = map(np.asarray, (y_true, sk_pred, pt_pred))
@@ -140,7 +141,7 @@ def prediction_frame(task: str, rows, y_true, sk_pred, pt_pred, sk_conf=None, pt
         order = np.maximum(table.sklearn_error.abs(), table.pytorch_error.abs())
     table = table.assign(_order=order).sort_values("_order", ascending=False, kind="stable").drop(columns="_order")
     if features is not None:
-        shown = features.iloc[:, :ERROR_FEATURES]
+        shown = features[[*first, *(c for c in features.columns if c not in first)]].iloc[:, :ERROR_FEATURES]
         extra = shown.loc[table["row"].to_numpy()].reset_index(drop=True).add_prefix(feature_prefix)
         table = pd.concat([table.reset_index(drop=True), extra], axis=1)
     return table.reset_index(drop=True)

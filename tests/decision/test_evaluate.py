@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn import metrics as skm
 
+from bridge.decision import evaluate
 from bridge.decision.evaluate import (
     classification_metrics,
     confusion,
@@ -250,3 +251,11 @@ def test_gap_matches_sklearn_for_any_labels(data, n):
     expected = skm.balanced_accuracy_score(y_true, pt) - skm.balanced_accuracy_score(y_true, sk)
     assert estimate.gap == pytest.approx(expected, abs=1e-12)
     assert np.all(np.abs(estimate.draws) <= 1.0)
+
+
+def test_text_columns_come_first_among_the_features_shown_even_past_the_limit(answers, monkeypatch):
+    rows, y_true, sk, pt, sk_conf, pt_conf, features = answers
+    monkeypatch.setattr(evaluate, "ERROR_FEATURES", 2)
+    wide = features.assign(extra=0.0, note=["x y z w"] * len(rows))  # the text column is the last of four
+    table = evaluate.prediction_frame("classification", rows, y_true, sk, pt, sk_conf, pt_conf, wide, first=["note"])
+    assert [c for c in table.columns if c.startswith("feature: ")] == ["feature: note", "feature: size"]
