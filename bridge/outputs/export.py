@@ -89,8 +89,9 @@ def sklearn_skops(comparison: Comparison) -> bytes:
 
 def pipeline_input(comparison: Comparison) -> str:
     """What the saved pipeline's predict() takes, in words."""
-    if comparison.dataset["kind"] == "table":
-        return "the feature frame that make_problem() in train_sklearn.py returns"
+    if comparison.dataset["kind"] != "images":
+        texts = " (texts as they are: the pipeline computes their TF-IDF itself)" if comparison.dataset.get("text_columns") else ""
+        return "the feature frame that make_problem() in train_sklearn.py returns" + texts
     if is_hog(comparison.models["sklearn"].artifact):
         return ("the HOG descriptors of flattened pixels in [0, 1], which HOGFeatures in train_sklearn.py computes with the run's settings "
                 "(the saved pipeline starts after the run's HOG step)")
@@ -155,7 +156,7 @@ def readme(comparison: Comparison, source: DataSource, model_file: ModelFile) ->
         data_line = f"`{source.file_name}`: the images exactly as the run decoded and resized them, which the scripts read by default."
     trusted_line = ("It needs no type beyond skops' safe defaults." if not model_file.trusted else
                     f"It needs exactly these types listed, which `skops.io.get_untrusted_types` found in it at export: `{model_file.trusted!r}`.")
-    override = "a CSV with the same columns" if comparison.dataset["kind"] == "table" else "an .npz with `images` and `labels` arrays"
+    override = "an .npz with `images` and `labels` arrays" if comparison.dataset["kind"] == "images" else "a CSV with the same columns"
     return template("README.md.txt").substitute(
         dataset=comparison.dataset["name"].replace("\n", " "), data_line=data_line, override=override, metric=metric,
         sklearn_name=sk.name, sklearn_score=f"{sk.metrics[metric]:.4f}", pytorch_score=f"{pt.metrics[metric]:.4f}",

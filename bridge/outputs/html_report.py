@@ -18,6 +18,8 @@ from bridge.outputs import representation
 from bridge.outputs.report import SIDES, _json_safe
 from bridge.outputs.scripts import loop_code
 from bridge.outputs.thumbnails import data_uri
+from bridge.problem.features import tabular_columns
+from bridge.problem.text import UNKNOWN, WordTokenizer, tokens
 
 PALETTE = ["#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#eeca3b", "#b279a2", "#ff9da6", "#9d755d", "#bab0ac"]
 STYLE = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
@@ -27,6 +29,8 @@ pre{background:#f6f6f6;padding:8px;overflow-x:auto;font-size:12px}.verdict{font-
 .scroll{max-height:480px;overflow:auto}.errors td{white-space:nowrap}img.px{image-rendering:pixelated;margin:2px;border:1px solid #ddd}"""
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 W, H, PAD = 420, 260, 44  # chart size and margin, in SVG pixels
+LONG_CELL = 200  # characters of a cell the error table shows: a text of 20,000 characters would make it a page wide
+TOP_TERMS = 8  # TF-IDF terms shown for the example text
 
 
 def _e(value) -> str:
@@ -161,6 +165,39 @@ def representation_section(comparison: Comparison) -> str:
     return out
 
 
+def _cut(value):
+    return value[:LONG_CELL] + "…" if isinstance(value, str) and len(value) > LONG_CELL else value
+
+
+def text_section(comparison: Comparison) -> str:
+    """Text runs: the text columns, their traits, and one test text as each side reads it (empty for other data)."""
+    data = comparison.arrays()
+    traits, settings, tokenizer = data.traits, comparison.config["text"], data.tokenizer
+    if not traits.get("text_columns") or not isinstance(tokenizer, WordTokenizer):
+        return ""
+    columns = ", ".join(f"'{c}'" for c in traits["text_columns"])
+    out = (f"<h2>The text</h2><p>Free text in {_e(columns)}. scikit-learn reads each text as TF-IDF counts of its words (and "
+           f"pairs of words) and of character 2-4-grams; the PyTorch network reads its first {settings['max_tokens']} tokens as word ids "
+           f"and learns a vector of {settings['embedding_dim']} numbers for each word ({_e(settings['encoder'])} encoder) from these rows "
+           "alone.</p>")
+    out += _table(["", "this run"], [["text columns", columns], ["vocabulary (words in the training rows)", f"{traits['vocabulary']:,}"],
+                             ["tokens per row, on average", f"{traits['mean_tokens']:.1f}"],
+                             [f"texts longer than {settings['max_tokens']} tokens", f"{traits['texts_cut']:.0%}"]])
+    if not len(data.test_rows):
+        return out
+    column = traits["text_columns"][0]
+    cell = data.original.loc[data.test_rows[0], column]
+    text = "" if cell is None or (isinstance(cell, float) and math.isnan(cell)) else str(cell)  # missing: the empty text, as both read it
+    words = [f"{word} ({tokenizer.ids_.get(word, UNKNOWN)}{'' if word in tokenizer.ids_ else ', unknown'})"
+             for word in tokens(text)[: settings["max_tokens"]]]
+    row = data.X_test_flat[0].toarray().ravel()
+    row[tabular_columns(data.transform)] = 0.0  # the TF-IDF terms only, not the table's other features
+    top = [i for i in row.argsort()[::-1][:TOP_TERMS] if row[i] > 0]
+    return out + (f"<h3>One test text, as each side reads it</h3><p>Row {_e(data.test_rows[0])}, '{_e(column)}': <q>{_e(_cut(text))}</q></p>"
+                  f"<p>PyTorch, word (id): {_e(', '.join(words) or '(no token: the empty id)')}</p>"
+                  f"<p>scikit-learn, its largest TF-IDF values: {_e(', '.join(f'{data.feature_names[i]} {row[i]:.2f}' for i in top))}</p>")
+
+
 def to_html(comparison: Comparison) -> str:
     """The report as one HTML page (UTF-8 text)."""
     c, rec, metric = comparison, comparison.recommendation, comparison.metric
@@ -200,6 +237,7 @@ def to_html(comparison: Comparison) -> str:
             parts.append(f"<div><h3>{label}</h3>" + _table(["true \\ predicted", *labels], [[t_, *r] for t_, r in zip(labels, matrix)], shade)
                          + "</div>")
         parts.append("</div>")
+    parts.append(text_section(c))
     parts.append(representation_section(c))
     sklearn_code, pytorch_code = loop_code(c)
     parts.append('<h2>The loop fit() hides</h2><div class="row"><div><h3>scikit-learn</h3><pre>' + _e(sklearn_code)
@@ -207,7 +245,7 @@ def to_html(comparison: Comparison) -> str:
     if c.errors:
         header = list(c.errors[0])
         parts += [f"<h2>Error table</h2><p>{len(c.errors)} test rows, the ones most worth a look first.</p>",
-                  '<div class="scroll errors">' + _table(header, [[e.get(k) for k in header] for e in c.errors]) + "</div>"]
+                  '<div class="scroll errors">' + _table(header, [[_cut(e.get(k)) for k in header] for e in c.errors]) + "</div>"]
     if c.notes:
         parts.append("<h2>Notes</h2><ul>" + "".join(f"<li>{_e(n)}</li>" for n in c.notes) + "</ul>")
     settings = json.dumps(_json_safe(c.config), indent=2)

@@ -5,9 +5,10 @@ The scripts repeat the run without Bridge: the same rows (the same seeded, strat
 ``bridge.problem.features``), the same model, with the loop written out on the PyTorch side. The data
 comes from scikit-learn for its built-ins, else from a file shipped beside the scripts. A third script,
 predict_sklearn.py, fits nothing: it loads the run's saved pipeline (skops) and predicts the same test rows.
+Free-text columns add TF-IDF, a tokenizer and the text network (``bridge.outputs.text_scripts``).
 
 Every value from the user's data (column names, labels) enters a script through ``repr``
-(``pprint.pformat``), so it stays a string literal and can never become code.
+(``script_templates.literal``), so it stays a string literal and can never become code.
 """
 
 from __future__ import annotations
@@ -16,8 +17,6 @@ import importlib
 import io
 import pprint
 from dataclasses import dataclass
-from pathlib import Path
-from string import Template
 from typing import Any, TypeGuard
 
 import numpy as np
@@ -30,12 +29,14 @@ from bridge.errors import BridgeError
 from bridge.io.csv_reader import EXTRA_NA
 from bridge.io.data import load_builtin
 from bridge.models.image_features import HOGFeatures
+from bridge.outputs import text_scripts
 from bridge.outputs.safe_csv import FORMULA_STARTS, safe_csv_bytes
+from bridge.outputs.script_templates import TEMPLATES as TEMPLATES  # where tests find the templates
+from bridge.outputs.script_templates import import_lines, literal, sections, setting_lines, template
 from bridge.problem.features import MAX_CATEGORIES
 from bridge.problem.table import MIN_PER_CLASS, make_problem
 from bridge.problem.task import TRUE_WORDS
 
-TEMPLATES = Path(__file__).resolve().parent / "templates"
 # scikit-learn's tables that a script can load itself; True: Bridge shows class names, not codes.
 SKLEARN_TABLES = {"iris": True, "wine": True, "breast_cancer": True, "diabetes": False, "digits": False}
 DATE_SUFFIXES = ("year", "month", "day", "weekday", "hour")
@@ -55,41 +56,8 @@ PIXELS = {  # how each side sees the images, as in bridge/problem/prepare.py
             "    flat = images.reshape(len(y), -1)\n    X_train, X_val, X_test = flat[train], flat[val], flat[test]"),
 }
 HOG_IMPORTS = ["from skimage.feature import hog", "from sklearn.base import BaseEstimator, TransformerMixin"]
-SCRIPT_TEMPLATES = {"train_sklearn.py.txt", "train_pytorch.py.txt", "predict_sklearn.py.txt"}
 # What predict_sklearn.py takes from train_sklearn.py beside it, by the pipeline's input: a table, pixels, or HOG descriptors of them.
 PREDICT_NAMES = {"table": ["load_frame", "make_problem"], "images": ["load_images"], "hog": ["load_images", "make_model"]}
-
-
-def template(name: str) -> Template:
-    """A template; fragments (every file but the scripts) lose their edge newlines, the scripts space them."""
-    text = (TEMPLATES / name).read_text(encoding="utf-8")
-    return Template(text if name in SCRIPT_TEMPLATES else text.strip("\n"))
-
-
-def _literal(value) -> str:
-    """A Python literal for plain data (user strings included): repr, wrapped to stay readable."""
-    return pprint.pformat(value, width=110, sort_dicts=False)
-
-
-def _settings(items: list[tuple[str, str, str]]) -> str:
-    """``NAME = code  # why`` lines; the code is either a literal from _literal or fixed text. Long ones get the comment above."""
-    lines = []
-    for name, code, why in items:
-        line = f"{name} = {code}"
-        if why and ("\n" in code or len(line) + len(why) > 144):
-            lines += [f"# {why}", line]
-        else:
-            lines.append(line + (f"  # {why}" if why else ""))
-    return "\n".join(lines)
-
-
-def _imports(stdlib: list[str], third_party: list[str]) -> str:
-    """Import blocks sorted as isort (and ruff) sort them: plain imports first, then from-imports, by module."""
-    def key(line: str):
-        return line.startswith("from "), line.split()[1].lower(), line
-
-    return "\n\n".join(["from __future__ import annotations", "\n".join(sorted(set(stdlib), key=key)),
-                       "\n".join(sorted(set(third_party), key=key))])
 
 
 @dataclass
@@ -111,13 +79,13 @@ def data_source(comparison: Comparison) -> DataSource:
 
         images = dataset.images
         if dataset.name == "digits_images" and np.array_equal(images.images, images_from_digits().images):
-            return DataSource(_literal("digits"), builtin="digits")
+            return DataSource(literal("digits"), builtin="digits")
         buffer = io.BytesIO()
         np.savez_compressed(buffer, images=images.floats(), labels=np.asarray(images.labels, dtype=str))
         return DataSource('Path(__file__).with_name("images.npz")', file_name="images.npz", file_bytes=buffer.getvalue())
     builtin = load_builtin(dataset.name).frame if dataset.name in SKLEARN_TABLES else None
     if builtin is not None and builtin.equals(dataset.frame):
-        return DataSource(_literal(dataset.name), builtin=dataset.name)
+        return DataSource(literal(dataset.name), builtin=dataset.name)
     # Anything else ships as data.csv, the table as Bridge read it (formula cells neutralised, as every CSV Bridge offers).
     return DataSource('Path(__file__).with_name("data.csv")', file_name="data.csv", file_bytes=safe_csv_bytes(dataset.frame))
 
@@ -140,39 +108,41 @@ def _date_names(date_columns, part_names: list[str]) -> dict[str, dict[str, str]
     return names
 
 
-def _table_settings(comparison: Comparison, source: DataSource) -> list[tuple[str, str, str]]:
-    """The columns and kinds the run used, by their names in the data."""
+def _table_settings(comparison: Comparison, source: DataSource, side: str) -> tuple[list[tuple[str, str, str]], list[str]]:
+    """The columns and kinds the run used, by their names in the data, with ``side``'s text settings; and the text columns."""
     dataset, config = comparison.source, CompareConfig.from_dict(comparison.config)
     if dataset is None:  # data_source refused this run already; a direct caller gets the same line
         raise BridgeError("this run kept no copy of its data, so it cannot be exported; run the comparison again")
-    problem = make_problem(dataset.frame, config.target, config.task, dataset.default_target)
+    problem = make_problem(dataset.frame, config.target, config.task, dataset.default_target, config.text_columns)
     plan = problem.plan
     date_parts = problem.numeric[len(plan.numeric) + len(plan.boolean):]  # make_problem appends them in plan.dates order
     dates = _date_names(plan.dates, list(date_parts))
-    return [
-        ("BUILTIN", _literal(source.builtin), "a scikit-learn dataset the script loads itself, or None for a CSV file"),
-        ("LABEL_NAMES", _literal(SKLEARN_TABLES.get(source.builtin or "", False)), "built-ins: class names rather than codes"),
-        ("TARGET", _literal(str(problem.target)), ""),
-        ("NUMERIC", _literal([str(c) for c in plan.numeric]), "numbers, used as they are"),
-        ("BOOLEAN", _literal([str(c) for c in plan.boolean]), "yes/no columns, as 1/0"),
-        ("DATES", _literal({c: kept for c, kept in dates.items() if kept}), "date columns -> {part: its feature name}, the parts that vary"),
-        ("CATEGORICAL", _literal([str(c) for c in plan.categorical]), "text categories, one-hot encoded"),
-        ("LEFT_OUT", _literal({str(c): why for c, why in plan.dropped.items()}), "not used, and why"),
-        ("MAX_CATEGORIES", _literal(MAX_CATEGORIES), "per column; rarer values share one 'infrequent' column"),
-        ("MIN_PER_CLASS", _literal(MIN_PER_CLASS), "classes with fewer rows are dropped (one each for train, val, test)"),
-        ("TRUE_WORDS", _literal(sorted(TRUE_WORDS)), "yes/no words that mean yes"),
-        ("NA_VALUES", _literal(EXTRA_NA), "cells read as missing, as Bridge reads CSVs"),
-        ("FORMULA_STARTS", _literal(FORMULA_STARTS), "data.csv guards text cells that start with these"),
+    text = [str(c) for c in plan.text]
+    items = [
+        ("BUILTIN", literal(source.builtin), "a scikit-learn dataset the script loads itself, or None for a CSV file"),
+        ("LABEL_NAMES", literal(SKLEARN_TABLES.get(source.builtin or "", False)), "built-ins: class names rather than codes"),
+        ("TARGET", literal(str(problem.target)), ""),
+        ("NUMERIC", literal([str(c) for c in plan.numeric]), "numbers, used as they are"),
+        ("BOOLEAN", literal([str(c) for c in plan.boolean]), "yes/no columns, as 1/0"),
+        ("DATES", literal({c: kept for c, kept in dates.items() if kept}), "date columns -> {part: its feature name}, the parts that vary"),
+        ("CATEGORICAL", literal([str(c) for c in plan.categorical]), "text categories, one-hot encoded"),
+        ("LEFT_OUT", literal({str(c): why for c, why in plan.dropped.items()}), "not used, and why"),
+        ("MAX_CATEGORIES", literal(MAX_CATEGORIES), "per column; rarer values share one 'infrequent' column"),
+        ("MIN_PER_CLASS", literal(MIN_PER_CLASS), "classes with fewer rows are dropped (one each for train, val, test)"),
+        ("TRUE_WORDS", literal(sorted(TRUE_WORDS)), "yes/no words that mean yes"),
+        ("NA_VALUES", literal(EXTRA_NA), "cells read as missing, as Bridge reads CSVs"),
+        ("FORMULA_STARTS", literal(FORMULA_STARTS), "data.csv guards text cells that start with these"),
     ]
+    return items + (text_scripts.settings(text, comparison.config, side) if text else []), text
 
 
 def _common(comparison: Comparison, source: DataSource, side: str) -> dict[str, Any]:
     """What both scripts share: the settings, the data code (table or images), the metrics, the imports."""
     config = comparison.config
     items = [("DATA", source.default, "the default data; a command-line argument overrides it"),
-             ("TASK", _literal(comparison.dataset["task"]), ""), ("SEED", _literal(config["seed"]), "the run's seed: same split, same weights"),
-             ("TEST_SIZE", _literal(config["test_size"]), "share of the rows held out for the test"),
-             ("VAL_SIZE", _literal(config["val_size"]), "share of the remaining rows for validation")]
+             ("TASK", literal(comparison.dataset["task"]), ""), ("SEED", literal(config["seed"]), "the run's seed: same split, same weights"),
+             ("TEST_SIZE", literal(config["test_size"]), "share of the rows held out for the test"),
+             ("VAL_SIZE", literal(config["val_size"]), "share of the remaining rows for validation")]
     split = template("split.py.txt").substitute()
     # A shipped data file is checked against MANIFEST.json before it is read (a built-in has no file to check).
     call = "    verify_data(source)  # refuse a data file cut short or changed since the export\n" if source.file_name else ""
@@ -182,13 +152,17 @@ def _common(comparison: Comparison, source: DataSource, side: str) -> dict[str, 
         data = template("image_data.py.txt").substitute(split=split, inputs_doc=doc, inputs=code, verify_call=call)
         imports = HOG_IMPORTS if hog else ["from sklearn.preprocessing import StandardScaler"] if side == "sklearn" else []
         data += "\n\n\n" + template("hog_features.py.txt").substitute() if hog else ""
+        stdlib = []
     else:
-        items += _table_settings(comparison, source)
-        data, imports = template("table_data.py.txt").substitute(split=split, verify_call=call), TABLE_IMPORTS
+        settings, text = _table_settings(comparison, source, side)
+        items += settings
+        data = template("table_data.py.txt").substitute(split=split, verify_call=call, **text_scripts.data_hooks(side, bool(text)))
+        data += "\n\n\n" + text_scripts.data_code(side) if text else ""
+        imports, stdlib = TABLE_IMPORTS + (text_scripts.IMPORTS[side] if text else []), text_scripts.STDLIB[side] if text else []
     if source.file_name:
         data += "\n\n\n" + template("verify_data.py.txt").substitute()
-    return {"settings": _settings(items), "data": data, "metrics": template("metrics.py.txt").substitute(),
-            "imports": BASE_IMPORTS + imports, "stdlib": ["import hashlib", "from pathlib import Path"] if source.file_name else []}
+    return {"settings": setting_lines(items), "data": data, "metrics": template("metrics.py.txt").substitute(), "imports": BASE_IMPORTS + imports,
+            "stdlib": stdlib + (["import hashlib", "from pathlib import Path"] if source.file_name else [])}
 
 
 def _code(value) -> str:
@@ -252,7 +226,7 @@ def render_sklearn(comparison: Comparison, source: DataSource | None = None) -> 
     artifact = comparison.models["sklearn"].artifact
     model, model_imports = model_code(artifact)
     stdlib = ["import argparse", "import json", "from dataclasses import dataclass", *parts.pop("stdlib")]
-    parts["imports"] = _imports(stdlib, [*parts["imports"], *model_imports])
+    parts["imports"] = import_lines(stdlib, [*parts["imports"], *model_imports])
     return template("train_sklearn.py.txt").substitute(parts, model=model, needs=_needs(artifact))
 
 
@@ -267,14 +241,13 @@ def render_predict(comparison: Comparison, trusted: list[str]) -> str:
     It imports the data loading and the split from train_sklearn.py beside it, so the two never disagree.
     """
     artifact = comparison.models["sklearn"].artifact
-    kind = "hog" if is_hog(artifact) else comparison.dataset["kind"]
+    kind = "hog" if is_hog(artifact) else "images" if comparison.dataset["kind"] == "images" else "table"  # text rides in the table
     names = ", ".join(sorted(["DATA", "TASK", "align", "split_rows", "test_metrics", *PREDICT_NAMES[kind]]))
     third_party = ["import numpy as np", "import skops.io as sio", "from skops.io.exceptions import UntrustedTypesFoundException"]
     # A block of its own: a linter files the script beside this one as first-party in its folder, third-party elsewhere.
-    imports = _imports(["import argparse", "import json", "from pathlib import Path"], third_party)
+    imports = import_lines(["import argparse", "import json", "from pathlib import Path"], third_party)
     imports += f"\n\n# The script beside this one: the same data, split and metrics.\n# isort: split\nfrom train_sklearn import {names}"
-    sections = dict(part.split("\n", 1) for part in template("predict_inputs.py.txt").template.split("# ---- ")[1:])
-    return template("predict_sklearn.py.txt").substitute(imports=imports, trusted=_literal(trusted), inputs=sections[kind].strip("\n"),
+    return template("predict_sklearn.py.txt").substitute(imports=imports, trusted=literal(trusted), inputs=sections("predict_inputs.py.txt")[kind],
                                                          needs=_needs(artifact, "skops"))
 
 
@@ -283,19 +256,21 @@ def render_pytorch(comparison: Comparison, source: DataSource | None = None) -> 
     config, network = comparison.config, comparison.training["network"]
     train = config["train"]
     augment = network == "cnn" and config["cnn"]["augment"]
-    parts["settings"] += "\n" + _settings([
-        ("NETWORK", _literal(network), "mlp or cnn"), ("NETWORK_CONFIG", _literal(config[network]), "its shape"),
-        ("CLASS_WEIGHT", _literal(comparison.training.get("class_weight", "none")),
+    shape = text_scripts.network_settings(config) if network == "text" else [("NETWORK_CONFIG", literal(config[network]), "its shape")]
+    parts["settings"] += "\n" + setting_lines([
+        ("NETWORK", literal(network), "mlp, cnn or text"), *shape,
+        ("CLASS_WEIGHT", literal(comparison.training.get("class_weight", "none")),
          "balanced: the loss weighs classes by 1 / their training count, as the run chose; none: every row alike"),
-        *((key.upper(), _literal(value), TRAIN_NOTES.get(key, "")) for key, value in train.items()),
+        *((key.upper(), literal(value), TRAIN_NOTES.get(key, "")) for key, value in train.items()),
         ("TRAIN", "{" + ", ".join(f"{key!r}: {key.upper()}" for key in train) + "}", "stored in the checkpoint, as Bridge stores it"),
     ])
     stdlib = ["import argparse", "import json", "import sys", "from dataclasses import dataclass", "from pathlib import Path", *parts.pop("stdlib")]
-    torch_imports = ["import torch", "from torch import nn"] + (["import torch.nn.functional as F"] if network == "cnn" else [])
-    parts["imports"] = _imports(stdlib, parts["imports"] + torch_imports)
+    torch_imports = ["import torch", "from torch import nn"] + (["import torch.nn.functional as F"] if network in ("cnn", "text") else [])
+    parts["imports"] = import_lines(stdlib, parts["imports"] + torch_imports)
     call = "        inputs = augment_batch(inputs, generator)  # small random shifts, as the run trained\n" if augment else ""
-    network_code = template(f"network_{network}.py.txt").substitute()
-    return template("train_pytorch.py.txt").substitute(parts, network=network_code, augment_call=call)
+    network_code = template(f"network_{network}.py.txt").substitute(mlp_class=template("mlp_class.py.txt").template)  # cnn has no MLP
+    text_args = text_scripts.MODEL_ARGS if network == "text" else ""
+    return template("train_pytorch.py.txt").substitute(parts, network=network_code, augment_call=call, text_args=text_args)
 
 
 def loop_code(comparison: Comparison) -> tuple[str, str]:

@@ -73,7 +73,7 @@ def runs(tmp_path_factory):
                         train=TrainConfig(epochs=2, lr=0.01, batch_size=64, patience=0, device="cpu"), repeats=1)
     return {
         "iris": run_comparison(load_builtin("iris"), _config()),
-        "csv": run_comparison(load_dataset(path), _config(target="=price", baseline="auto")),
+        "csv": run_comparison(load_dataset(path), _config(target="=price", baseline="auto", text_columns=())),
         "digits_images": run_comparison(load_builtin("digits_images"), cnn),
     }
 
