@@ -52,6 +52,7 @@ class Comparison:
     baseline_scores: dict = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     config: dict = field(default_factory=dict)
+    tuning: dict = field(default_factory=dict)  # tune mode only: every trial, the best settings, importances, tuned test results
     prepared: Prepared | None = None  # the arrays behind the numbers, for pages and exports
     source: Dataset | None = field(default=None, repr=False)  # the data as loaded: exports rebuild it (a reference, not a copy)
 
@@ -90,4 +91,5 @@ class Comparison:
             "primary_metric": self.metric,
             "notes": self.notes,
             "config": self.config,
+            **({"tuning": self.tuning} if self.tuning else {}),
         }

@@ -62,6 +62,21 @@ class TrainConfig:
 
 
 @dataclass(frozen=True)
+class TuneConfig:
+    """Tune mode (``bridge.tuning``): both sides searched with the same budget; all zero = no tuning, the default."""
+
+    trials: int = 0  # trials per side
+    minutes: float = 0.0  # or a wall-clock budget, split equally between the two sides (used when trials is 0)
+    executor: str = "auto"  # "local" or "dask://HOST:PORT"; "auto": BRIDGE_EXECUTOR, else local
+    workers: int = 0  # local pool processes; 0: the cores this run may use
+    storage: str | None = None  # an Optuna RDB URL for the studies (sqlite:///..., postgresql://...); None: in memory
+
+    @property
+    def on(self) -> bool:
+        return self.trials > 0 or self.minutes > 0
+
+
+@dataclass(frozen=True)
 class CompareConfig:
     """Everything that decides the numbers of one comparison run."""
 
@@ -74,6 +89,7 @@ class CompareConfig:
     cnn: CNNConfig = field(default_factory=CNNConfig)
     text: TextConfig = field(default_factory=TextConfig)
     text_columns: tuple[str, ...] | None = None  # None: the columns that look like free text; else exactly these (() = none)
+    tune: TuneConfig = field(default_factory=TuneConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     seed: int = 0
     repeats: int = 3  # seeds to run both sides over, where the data is small enough (1 = the first run only)
@@ -101,6 +117,8 @@ class CompareConfig:
             ("batch size", t.batch_size, 1, limits.MAX_BATCH_SIZE), ("weight decay", t.weight_decay, 0, limits.MAX_WEIGHT_DECAY),
             ("embedding size", x.embedding_dim, 1, limits.MAX_EMBEDDING_DIM), ("max tokens", x.max_tokens, 1, limits.MAX_TOKENS),
             ("vocabulary", x.vocabulary, 10, limits.MAX_VOCABULARY), ("text layers", x.layers, 0, limits.MAX_HIDDEN_LAYERS),
+            ("tune trials", self.tune.trials, 0, limits.MAX_TUNE_TRIALS), ("tune minutes", self.tune.minutes, 0, limits.MAX_TUNE_MINUTES),
+            ("tune workers", self.tune.workers, 0, limits.MAX_TUNE_WORKERS),
         ]
         for name, value, low, high in ranges:
             if not low <= value <= high:
@@ -121,12 +139,15 @@ class CompareConfig:
         for name, chosen, allowed in choices:  # its own name: `value` above holds numbers
             if chosen not in allowed:
                 raise BridgeError(f"{name} '{chosen}' is unknown; use one of {', '.join(allowed)}")
+        executor = self.tune.executor
+        if not (executor in ("auto", "local") or executor.startswith("dask://")):
+            raise BridgeError(f"executor '{executor}' is unknown; use local or dask://HOST:PORT")
         if not (0 < self.test_size < 1 and 0 < self.val_size < 1):
             raise BridgeError(f"test and validation shares must be between 0 and 1, not {self.test_size} and {self.val_size}")
 
     @classmethod
     def from_dict(cls, data: dict) -> CompareConfig:
-        nested = {"mlp": MLPConfig, "cnn": CNNConfig, "train": TrainConfig, "text": TextConfig}
+        nested = {"mlp": MLPConfig, "cnn": CNNConfig, "train": TrainConfig, "text": TextConfig, "tune": TuneConfig}
         known = {f.name for f in fields(cls)}
         kwargs = {}
         for key, value in data.items():

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
+from scipy.sparse import issparse
 from sklearn.base import clone
 
 from bridge.comparison import Comparison, ModelResult  # re-exported: stored runs name bridge.experiment.Comparison
@@ -29,6 +30,9 @@ from bridge.models.image_features import pixel_layout
 from bridge.models.text_estimators import check_network
 from bridge.models.training import EpochLog
 from bridge.problem.prepare import Prepared, prepare
+from bridge.tuning import spaces, study
+from bridge.tuning import verdict as tuning_verdict
+from bridge.tuning.executors import executor_for
 from bridge.warning_notes import WarningTally
 
 
@@ -108,6 +112,58 @@ def rerun_with_seed(dataset: Dataset, config: CompareConfig, seed: int, baseline
     estimator.fit(data.X_train, data.y_train, eval_set=(data.X_val, data.y_val), classes=data.classes or None)
     return (evaluate.score(data.task, data.y_test, model.predict(data.X_test_flat)),
             evaluate.score(data.task, data.y_test, estimator.predict(data.X_test)))
+
+
+def _evidence(f: Facts, traits: dict) -> dict:
+    return {"metric": f.metric, "gap": round(f.gap.gap, 4), "gap_low": round(f.gap.low, 4), "gap_high": round(f.gap.high, 4),
+            "p_value": round(f.p_value, 6), "test": f.test_name, "lift_over_dummy": round(f.lift.gap, 4), "lift_low": round(f.lift.low, 4),
+            "traits": traits, "seeds": f.seeds}
+
+
+def _tune(dataset: Dataset, config: CompareConfig, data: Prepared, network: str, chosen, pt_weight: str, facts: Facts,
+          dummy: ModelResult, report: Callable[[Progress], object]) -> tuple[study.Tuning, dict[str, ModelResult], Facts]:
+    """Tune mode: both sides searched with the same budget on the validation rows (``bridge.tuning``); each side's best
+    trial is refitted here and scored on the test rows once, as the default models were."""
+    task, seed = data.task, config.seed
+    families = ("linear", "random_forest", *(() if issparse(data.X_train_flat) else ("gradient_boosting",)),
+                *(("hog",) if dataset.kind == "images" else ()))
+    space = spaces.Space(task, families, network)
+    first = {"sklearn": spaces.defaults("sklearn", space, config, chosen.name, chosen.class_weight),
+             "pytorch": spaces.defaults("pytorch", space, config, chosen.name, pt_weight)}
+
+    def on_trials(side: str, done: int, total: int) -> None:
+        of = f" of {total}" if total else ""
+        report(Progress("tuning", 0.99, f"Tuning {'scikit-learn' if side == 'sklearn' else 'PyTorch'}: {done}{of} trials"))
+
+    import torch
+
+    pool = executor_for(dataset, config.tune.executor, config.tune.workers or torch.get_num_threads())
+    try:
+        found = study.tune(dataset, config, space, first, pool, on_trials)
+    finally:
+        pool.close()
+    sk_params, pt_params = found.best["sklearn"]["params"], found.best["pytorch"]["params"]
+    pixels = pixel_layout(data, dataset.images) if dataset.kind == "images" else None
+    model, sk_seconds = classical.timed_fit(spaces.sklearn_model(task, sk_params, seed, pixels), data.X_train_flat, data.y_train)
+    net = estimators.for_run(task, network, spaces.network_config(config, pt_params), seed, pt_params.get("class_weight", "none"),
+                             data.text_layout)
+    start = time.perf_counter()
+    net.fit(data.X_train, data.y_train, eval_set=(data.X_val, data.y_val), classes=data.classes or None)
+    pt_seconds = time.perf_counter() - start
+    tuned = {"sklearn": _test_result(f"tuned {classical.estimator_name(model)}", model, sk_seconds, classical.learned_values(model), data,
+                                     data.X_test_flat),
+             "pytorch": _test_result(f"tuned PyTorch {network.upper()}", net, pt_seconds, net.neural_estimator_.parameters_, data, data.X_test)}
+    sk, pt = tuned["sklearn"], tuned["pytorch"]
+    gap = paired_gap(task, data.y_test, sk.predictions, pt.predictions, seed)
+    better = pt if pt.metrics[facts.metric] > sk.metrics[facts.metric] else sk
+    lift = paired_gap(task, data.y_test, dummy.predictions, better.predictions, seed)  # over the same floor as the default run's
+    p_value, test_name = paired_p(task, data.y_test, sk.predictions, pt.predictions, gap)
+    tuned_facts = replace(facts, sklearn=sk.metrics[facts.metric], pytorch=pt.metrics[facts.metric], gap=gap, p_value=p_value,
+                          test_name=test_name, sklearn_name=sk.name.removeprefix("tuned "), sklearn_fit_seconds=sk_seconds,
+                          pytorch_fit_seconds=pt_seconds, sklearn_predict_seconds=sk.predict_seconds,
+                          pytorch_predict_seconds=pt.predict_seconds, sklearn_parameters=sk.parameters, pytorch_parameters=pt.parameters,
+                          seeds=None, lift=lift)
+    return found, tuned, tuned_facts
 
 
 def run_comparison(dataset: Dataset, config: CompareConfig = CompareConfig(),
@@ -202,11 +258,16 @@ def _run_comparison(dataset: Dataset, config: CompareConfig, on_progress: Callab
         constant_target=constant_parts(data.y_train, data.y_test),
     )
     recommendation = recommend(facts).to_dict()
-    recommendation["evidence"] = {
-        "metric": metric, "gap": round(gap.gap, 4), "gap_low": round(gap.low, 4), "gap_high": round(gap.high, 4),
-        "p_value": round(p_value, 6), "test": test_name, "lift_over_dummy": round(lift.gap, 4), "lift_low": round(lift.low, 4),
-        "traits": data.traits, "seeds": spread,
-    }
+    recommendation["evidence"] = _evidence(facts, data.traits)
+    tuning: dict = {}
+    if config.tune.on:
+        found, tuned, tuned_facts = _tune(dataset, config, data, network, chosen, pt_weight, facts, models["dummy"], report)
+        tuned_rec = recommend(tuned_facts).to_dict()
+        trials = {side: sum(t["side"] == side for t in found.trials) for side in ("sklearn", "pytorch")}
+        reason = tuning_verdict.tuning_reason(facts, tuned_facts, recommendation["verdict"], tuned_rec["verdict"], trials)
+        recommendation = {**tuning_verdict.combine(recommendation, tuned_rec, reason), "evidence": _evidence(tuned_facts, data.traits)}
+        tuning = {**found.to_dict(), "test": {side: result.to_dict() for side, result in tuned.items()},
+                  "default_evidence": _evidence(facts, data.traits)}
 
     per_class, confusion = {}, {}
     if task == "classification":
@@ -233,6 +294,7 @@ def _run_comparison(dataset: Dataset, config: CompareConfig, on_progress: Callab
         baseline_scores={"chosen": chosen.label, "family": chosen.name, "class_weight": chosen.class_weight, "validation": chosen.val_scores},
         notes=data.notes,
         config=config.to_dict(),
+        tuning=tuning,
         prepared=data,
         source=dataset,
     )

@@ -45,6 +45,9 @@ MAX_WEIGHT_DECAY = 1.0  # L2 penalty; 0 turns it off, negative would reward larg
 MAX_EMBEDDING_DIM = 512  # text: numbers per word in the network's embedding table
 MAX_TOKENS = 1024  # text: words per row and text column the network reads (the rest is cut off)
 MAX_VOCABULARY = 100_000  # text: distinct words the tokenizer and TF-IDF keep; ids ride in float32, exact below 2**24
+MAX_TUNE_TRIALS = 500  # trials per side in tune mode; each is a full fit
+MAX_TUNE_MINUTES = 24 * 60
+MAX_TUNE_WORKERS = 64  # local pool processes
 MIN_IMAGE_SIDE = 8  # --image-size: pixels per side (images are resized to a square)
 MAX_IMAGE_SIDE = 256  # 3 x 256 x 256 float32 is 786 KB an image: 10,000 images are already 7.9 GB
 
