@@ -32,7 +32,7 @@ from bridge.models.training import EpochLog
 from bridge.problem.prepare import Prepared, prepare
 from bridge.tuning import spaces, study
 from bridge.tuning import verdict as tuning_verdict
-from bridge.tuning.executors import executor_for
+from bridge.tuning.executors import RunExecutor
 from bridge.warning_notes import WarningTally
 
 
@@ -121,7 +121,7 @@ def _evidence(f: Facts, traits: dict) -> dict:
 
 
 def _tune(dataset: Dataset, config: CompareConfig, data: Prepared, network: str, chosen, pt_weight: str, facts: Facts,
-          dummy: ModelResult, report: Callable[[Progress], object]) -> tuple[study.Tuning, dict[str, ModelResult], Facts]:
+          dummy: ModelResult, pools: RunExecutor, report: Callable[[Progress], object]) -> tuple[study.Tuning, dict[str, ModelResult], Facts]:
     """Tune mode: both sides searched with the same budget on the validation rows (``bridge.tuning``); each side's best
     trial is refitted here and scored on the test rows once, as the default models were."""
     task, seed = data.task, config.seed
@@ -135,13 +135,7 @@ def _tune(dataset: Dataset, config: CompareConfig, data: Prepared, network: str,
         of = f" of {total}" if total else ""
         report(Progress("tuning", 0.99, f"Tuning {'scikit-learn' if side == 'sklearn' else 'PyTorch'}: {done}{of} trials"))
 
-    import torch
-
-    pool = executor_for(dataset, config.tune.executor, config.tune.workers or torch.get_num_threads())
-    try:
-        found = study.tune(dataset, config, space, first, pool, on_trials)
-    finally:
-        pool.close()
+    found = study.tune(dataset, config, space, first, pools.get(), on_trials)
     sk_params, pt_params = found.best["sklearn"]["params"], found.best["pytorch"]["params"]
     pixels = pixel_layout(data, dataset.images) if dataset.kind == "images" else None
     model, sk_seconds = classical.timed_fit(spaces.sklearn_model(task, sk_params, seed, pixels), data.X_train_flat, data.y_train)
@@ -166,6 +160,11 @@ def _tune(dataset: Dataset, config: CompareConfig, data: Prepared, network: str,
     return found, tuned, tuned_facts
 
 
+def _rerun_job(dataset: Dataset, job: tuple) -> tuple[float, float]:
+    """A seed repeat as an executor's job (``bridge.tuning.executors``): ``job`` is rerun_with_seed's arguments after the dataset."""
+    return rerun_with_seed(dataset, *job)
+
+
 def run_comparison(dataset: Dataset, config: CompareConfig = CompareConfig(),
                    on_progress: Callable[[Progress], object] | None = None) -> Comparison:
     """Run both sides on the same split of ``dataset`` and weigh the results.
@@ -174,15 +173,16 @@ def run_comparison(dataset: Dataset, config: CompareConfig = CompareConfig(),
     on stderr: the CLI promises one error line at most there, and a note is where the user reads about the data.
     """
     tally = WarningTally()
-    with warnings.catch_warnings():  # restores the filters and showwarning on the way out, whatever happens
+    with warnings.catch_warnings(), RunExecutor(dataset, config.tune) as pools:  # filters restored, processes stopped, whatever happens
         warnings.simplefilter("always")  # every occurrence, so a note can say how many times
         warnings.showwarning = tally
-        comparison = _run_comparison(dataset, config, on_progress)
+        comparison = _run_comparison(dataset, config, on_progress, pools)
     comparison.notes.extend(tally.notes())
     return comparison
 
 
-def _run_comparison(dataset: Dataset, config: CompareConfig, on_progress: Callable[[Progress], object] | None) -> Comparison:
+def _run_comparison(dataset: Dataset, config: CompareConfig, on_progress: Callable[[Progress], object] | None,
+                    pools: RunExecutor) -> Comparison:
     report = on_progress or (lambda progress: None)
     report(Progress("prepare", 0.02, "Preparing data and the split"))
     data = prepare(dataset, config)
@@ -243,7 +243,15 @@ def _run_comparison(dataset: Dataset, config: CompareConfig, on_progress: Callab
         def on_repeat(i, n):
             report(Progress("seeds", 0.96 + 0.03 * (i - 1) / n, f"Rerunning both sides with seed {seed + i} ({i} of {n})"))
 
+        jobs = [(config, config.seed + i, chosen.name, network, chosen.class_weight, pt_weight) for i in range(1, config.repeats)]
+        done: dict[int, tuple[float, float]] = {}
+        if config.tune.on:  # the repeats are independent jobs: on the tuning's executor, side by side
+            report(Progress("seeds", 0.96, f"Rerunning both sides with {len(jobs)} more seeds on {pools.get().where}"))
+            done = dict(zip((job[1] for job in jobs), pools.get().map(_rerun_job, jobs)))
+
         def rerun(other_seed: int) -> tuple[float, float]:
+            if other_seed in done:
+                return done[other_seed]
             return rerun_with_seed(dataset, config, other_seed, chosen.name, network, chosen.class_weight, pt_weight)
 
         spread = seeds.seed_spread(config, (scores["sklearn"], scores["pytorch"]), rerun, on_repeat)
@@ -261,7 +269,7 @@ def _run_comparison(dataset: Dataset, config: CompareConfig, on_progress: Callab
     recommendation["evidence"] = _evidence(facts, data.traits)
     tuning: dict = {}
     if config.tune.on:
-        found, tuned, tuned_facts = _tune(dataset, config, data, network, chosen, pt_weight, facts, models["dummy"], report)
+        found, tuned, tuned_facts = _tune(dataset, config, data, network, chosen, pt_weight, facts, models["dummy"], pools, report)
         tuned_rec = recommend(tuned_facts).to_dict()
         trials = {side: sum(t["side"] == side for t in found.trials) for side in ("sklearn", "pytorch")}
         reason = tuning_verdict.tuning_reason(facts, tuned_facts, recommendation["verdict"], tuned_rec["verdict"], trials)

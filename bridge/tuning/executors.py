@@ -20,6 +20,7 @@ from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from typing import Any
 
+from bridge.config import TuneConfig
 from bridge.errors import BridgeError
 from bridge.io.data import Dataset
 
@@ -92,3 +93,28 @@ def executor_for(dataset: Dataset, setting: str, workers: int, threads: int = 1)
     if setting.startswith("dask://") or setting.startswith("tcp://"):
         return DaskPool.connect(dataset, "tcp://" + setting.split("://", 1)[1])
     raise BridgeError(f"executor '{setting}' is unknown; use local or dask://HOST:PORT")
+
+
+class RunExecutor:
+    """A run's executor for its independent jobs (tuning trials, seed repeats): started at first use, closed with the run.
+
+    ``tune.workers`` processes, or as many as the threads this process may use (a run's worker is pinned to its share).
+    """
+
+    def __init__(self, dataset: Dataset, tune: TuneConfig) -> None:
+        self.dataset, self.tune = dataset, tune
+        self.pool: LocalPool | DaskPool | None = None
+
+    def get(self) -> LocalPool | DaskPool:
+        if self.pool is None:
+            import torch
+
+            self.pool = executor_for(self.dataset, self.tune.executor, self.tune.workers or torch.get_num_threads())
+        return self.pool
+
+    def __enter__(self) -> RunExecutor:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.pool is not None:
+            self.pool.close()
