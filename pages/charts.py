@@ -3,6 +3,8 @@
 Altair is a chart grammar, not a UI toolkit, so these stay in the core and
 are tested without streamlit.
 
+The tuning sweep's long-form table is built here from the stored trials (``sweep_frame``): it is the chart's own data.
+
 Sizes along a category axis are steps (pixels per category), not totals: Streamlit fits a
 numeric height around the axes and titles too, which squashed a three-class chart to a line.
 """
@@ -16,6 +18,25 @@ SPLIT_COLORS = alt.Scale(domain=["train", "validation", "test"], range=["#4c78a8
 SIDE_COLORS = alt.Scale(domain=["scikit-learn", "PyTorch"], range=["#4c78a8", "#e45756"])
 CURVE_COLORS = alt.Scale(domain=["train", "validation"], range=["#4c78a8", "#f58518"])  # curves have no test line to list
 CELL_SELECTION = "cell"  # the name the Compare and Errors pages read a clicked confusion cell from
+SIDE_NAMES = {"sklearn": "scikit-learn", "pytorch": "PyTorch"}
+KNOB_LABELS = {  # the tuning spaces' parameter names (bridge.tuning.spaces), as the Train form and the history name them
+    "family": "model family", "linear_C": "C (linear)", "linear_alpha": "alpha (linear)", "hog_C": "C (HOG + linear)",
+    "forest_max_depth": "max depth (forest)", "forest_max_features": "features per split (forest)",
+    "forest_min_samples_leaf": "rows per leaf (forest)", "boosting_learning_rate": "learning rate (boosting)",
+    "boosting_max_leaf_nodes": "leaf nodes (boosting)", "boosting_l2": "L2 (boosting)", "class_weight": "class weighting",
+    "lr": "learning rate", "batch_size": "batch size", "weight_decay": "weight decay", "dropout": "dropout",
+    "hidden_layers": "hidden layers", "width": "width", "blocks": "conv blocks", "channels": "channels", "kernel_size": "kernel size",
+    "augment": "augment", "encoder": "text encoder", "embedding_dim": "embedding size", "text_layers": "text layers",
+}
+
+
+def knob_label(name: str) -> str:
+    return KNOB_LABELS.get(name, name)
+
+
+def knob_value(value) -> str:
+    """A setting as the sweep shows it: three significant digits for a float, the rest as they are."""
+    return f"{value:.3g}" if isinstance(value, float) else str(value)
 
 
 def loss_chart(long: pd.DataFrame, best_epoch: int | None = None) -> alt.Chart:
@@ -126,3 +147,47 @@ def word_map_chart(frame: pd.DataFrame, classification: bool, target: str, label
     names = alt.Chart(outer).mark_text(align="left", dx=5, fontSize=11).encode(
         x="pc1:Q", y="pc2:Q", text="word:N", color=colour)
     return (points + names).properties(title="Words where the network put them (PCA of the word vectors)", height=380)
+
+
+def sweep_frame(trials: list[dict]) -> pd.DataFrame:
+    """One row per trial (``Tuning.trials``): side, trial number, validation score, state, and each side's best so far.
+
+    A pruned trial has no score; ``shown`` puts it at the bottom of the chart (the lowest score drawn), marked apart.
+    """
+    columns = ["side", "trial", "score", "state", "best", "shown", "settings", "note", "seconds"]
+    rows = [{"side": SIDE_NAMES[t["side"]], "trial": int(t["number"]), "score": t["value"], "state": t["state"],
+             "settings": ", ".join(f"{knob_label(k)} {knob_value(v)}" for k, v in t["params"].items()), "note": t.get("note") or "",
+             "seconds": t["seconds"]} for t in trials]
+    frame = pd.DataFrame(rows, columns=columns).sort_values(["side", "trial"], kind="stable").reset_index(drop=True)
+    frame["score"] = pd.to_numeric(frame["score"], errors="coerce")
+    frame["best"] = frame.groupby("side")["score"].cummax()
+    frame["best"] = frame.groupby("side")["best"].ffill()  # a pruned trial (no score) keeps the best before it
+    frame["shown"] = frame["score"].fillna(frame["score"].min())
+    return frame
+
+
+def sweep_chart(frame: pd.DataFrame, metric: str) -> alt.Chart:
+    """Both sides' trials on one chart: a point per trial (a cross where it was pruned), each side's best so far as a step line."""
+    title = f"{metric} (validation)"
+    base = alt.Chart(frame).encode(x=alt.X("trial:Q", title="trial", axis=alt.Axis(tickMinStep=1)),
+                                   color=alt.Color("side:N", scale=SIDE_COLORS, title=None))
+    points = base.mark_point(filled=True, size=70).encode(
+        y=alt.Y("shown:Q", title=title, scale=alt.Scale(zero=False)),
+        shape=alt.Shape("state:N", title="trial", scale=alt.Scale(domain=["complete", "pruned"], range=["circle", "cross"])),
+        tooltip=["side", "trial", alt.Tooltip("score:Q", format=".3f", title=title), "state", "settings", "note",
+                 alt.Tooltip("seconds:Q", format=".2f")],
+    )
+    best = base.mark_line(interpolate="step-after", strokeWidth=2, opacity=0.7).encode(
+        y=alt.Y("best:Q", title=title), tooltip=["side", "trial", alt.Tooltip("best:Q", format=".3f", title="best so far")])
+    return (best + points).properties(title=f"Both sides: {metric} on the validation rows by trial (line: best so far)", height=300)
+
+
+def importance_chart(importance: dict[str, float], side: str) -> alt.Chart:
+    """Each knob's share of one side's score variance (Optuna's fANOVA), largest first, in the side's colour."""
+    frame = pd.DataFrame({"knob": [knob_label(k) for k in importance], "share": [float(v) for v in importance.values()]})
+    colour = dict(zip(SIDE_COLORS.domain, SIDE_COLORS.range))[side]
+    return alt.Chart(frame).mark_bar(color=colour).encode(
+        x=alt.X("share:Q", title="share of the score's variance", axis=alt.Axis(format="%")),
+        y=alt.Y("knob:N", sort="-x", title=None, axis=alt.Axis(labelLimit=200)),
+        tooltip=["knob", alt.Tooltip("share:Q", format=".1%")],
+    ).properties(title=side, height=alt.Step(22))

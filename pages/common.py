@@ -14,6 +14,7 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 from bridge.comparison import Comparison
+from bridge.config import CompareConfig
 from bridge.decision.verdict_text import verdict_name
 from bridge.io.data import BUILTINS, Dataset, load_builtin
 from bridge.outputs.markdown import escape_markdown as plain
@@ -26,6 +27,8 @@ TEXT_COLUMNS = "bridge.text_columns"  # the Data page's text columns: None = det
 TARGET_CONFIRMED = "bridge.target_confirmed"  # the SOURCEs whose weak target guess the user confirmed on Data (a set)
 CELL = "bridge.cell"  # (side, true, predicted) picked on a confusion matrix
 SETTINGS = "bridge.settings"  # the CompareConfig last submitted on Train: its form starts from it, so a return visit keeps them
+TRAIN_WIDGETS = "bridge.train."  # prefix of the Train form's widget keys
+IMAGE_NETWORK = "bridge.image_network"  # the network last run on images: the Train form's radio starts from it
 
 DEFAULT_BUILTIN = "breast_cancer"
 PAGES = {
@@ -57,6 +60,19 @@ def set_dataset(dataset: Dataset, source: str) -> None:
         st.session_state.pop(CELL, None)
     st.session_state[DATASET] = dataset
     st.session_state[SOURCE] = source
+
+
+def fill_train_form(config: CompareConfig, image_network: str | None = None) -> None:
+    """Make the Train form show ``config`` when it is next drawn (the sweep's "Apply these settings").
+
+    The form's widgets start from SETTINGS. Streamlit drops a widget's state once a run leaves the widget out, so on
+    another page the form's keys are normally gone already; any still held would win over SETTINGS, so they go too.
+    """
+    for key in [k for k in st.session_state if str(k).startswith(TRAIN_WIDGETS)]:
+        del st.session_state[key]
+    st.session_state[SETTINGS] = config
+    if image_network is not None:
+        st.session_state[IMAGE_NETWORK] = image_network
 
 
 def target_unconfirmed(dataset: Dataset) -> bool:
@@ -112,7 +128,7 @@ def sidebar(lines: list) -> None:
     else:
         s = run.summary
         lines[3].caption(f"{plain(run.dataset_name)}: scikit-learn {s['sklearn']:.3f} vs PyTorch {s['pytorch']:.3f} {s['metric']}; "
-                         f"verdict: **{verdict_label(s['verdict'])}**")
+                         f"verdict{' once tuned' if run.config.tune.on else ''}: **{verdict_label(s['verdict'])}**")
 
 
 def through_app() -> None:

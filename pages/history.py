@@ -35,6 +35,8 @@ def settings_of(config: CompareConfig) -> dict[str, str]:
         "class weighting": config.class_weight, "seed": str(config.seed),
         "target": str(config.target), "task": config.task,
     })
+    if config.tune.on:  # off is the default, and says nothing
+        settings["tune"] = f"{config.tune.trials} trials" if config.tune.trials else f"{config.tune.minutes:g} minutes"
     if config.text_columns is not None:  # None: the detected ones, the default that needs no word
         settings["text columns"] = ", ".join(config.text_columns) or "none"
     return settings

@@ -9,6 +9,8 @@ is. The URL carries the run shown (``?run=<token>``), so a reload or a shared li
 from __future__ import annotations
 
 import hashlib
+import os
+import re
 import secrets
 import time
 from itertools import cycle
@@ -28,6 +30,7 @@ RESULTS = "bridge.results"  # {token: Comparison}: a few loaded results, their a
 RUN_NOTICE = "bridge.run_notice"  # ("error" | "info" | "success", one line) about a run that just ended
 MAX_WAITING = 3  # queued or running runs one session may have at once
 MAX_LOADED = 3
+TUNING_LINE = re.compile(r"^Tuning (scikit-learn|PyTorch): (\d+) of (\d+) trials")  # the core's progress line while it tunes
 
 
 def executor() -> LocalExecutor:
@@ -198,6 +201,29 @@ def status_line(run: Run, now: float | None = None, epochs: list[dict] | None = 
             return f"{run.message}: about {left:.0f} s left at most (early stopping may end sooner)"
     clock = f" ({elapsed:.0f} s)" if elapsed >= 1 else ""
     return f"{run.message}{clock}"
+
+
+def progress_fraction(run: Run) -> float:
+    """How far the bar goes: the run's own fraction, except while it tunes, where it shows the trials done of both sides.
+
+    The core reports a tuned run at 0.99 from the end of its default run until its last trial (most of its time),
+    so the bar would stand still; its line names the trials done, which give the bar of the tuning stage.
+    """
+    found = TUNING_LINE.match(run.message) if run.stage == "tuning" else None
+    if found is None:
+        return min(max(run.fraction, 0.0), 1.0)
+    side, done, total = found.group(1), int(found.group(2)), int(found.group(3))
+    return min(((side == "PyTorch") + done / max(total, 1)) / 2, 1.0)
+
+
+def trials_run_on() -> str:
+    """Where a tuned run's trials go: TuneConfig's "auto" executor is BRIDGE_EXECUTOR, which training processes inherit from the server."""
+    setting = os.environ.get("BRIDGE_EXECUTOR", "local")
+    if setting == "local":
+        return "the local pool"
+    if setting.startswith(("dask://", "tcp://")):
+        return f"the Dask cluster at {setting.split('://', 1)[1]} (BRIDGE_EXECUTOR)"
+    return f"BRIDGE_EXECUTOR={setting}, which is neither local nor dask://HOST:PORT: a tuned run will stop and say so"
 
 
 def watch_every(seconds: float) -> float | None:

@@ -9,19 +9,21 @@ from dataclasses import replace
 
 import streamlit as st
 
-from bridge.config import CLASS_WEIGHTS, TEXT_ENCODERS, CNNConfig, CompareConfig, MLPConfig, TextConfig, TrainConfig
+from bridge.config import CLASS_WEIGHTS, TEXT_ENCODERS, CNNConfig, CompareConfig, MLPConfig, TextConfig, TrainConfig, TuneConfig
 from bridge.errors import BridgeError
 from bridge.io import limits
 from bridge.jobs import DONE
 from bridge.models.classical import baseline_choices
 from pages import charts, history, jobs_ui, views
 from pages.common import (
+    IMAGE_NETWORK,
     PAGES,
     SETTINGS,
     SOURCE,
     TARGET,
     TASK,
     TEXT_COLUMNS,
+    TRAIN_WIDGETS,
     delta_color,
     need_dataset,
     plain,
@@ -30,6 +32,7 @@ from pages.common import (
 )
 
 LEARNING_RATES = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2]
+WEIGHT_DECAYS = [0.0, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2]
 BATCH_SIZES = [16, 32, 64, 128, 256, 512]
 WIDTHS = [8, 16, 32, 64, 128, 256, 512]
 CHANNELS = [4, 8, 16, 32, 64]
@@ -39,10 +42,10 @@ TEXT_LAYERS = min(4, limits.MAX_HIDDEN_LAYERS)  # a text network past a few hidd
 ENCODER_HELP = {"bag": "the mean of the word vectors: word order ignored, fastest",
                 "conv": "a 1-D convolution over neighbouring words: short phrases",
                 "transformer": "one self-attention layer: each word looks at every other"}
-IMAGE_NETWORK = "bridge.image_network"  # the network last run on images
 SUBMIT_NOTICE = "bridge.submit_notice"  # (kind, line): what the last press of Run did
 BASELINE_LABELS = {"auto": "auto (best on validation)", "hog": "hog (HOG features + linear)"}
-KEY = "bridge.train."  # widget keys: a control keeps its identity while its default follows the last run's settings
+KEY = TRAIN_WIDGETS  # widget keys: a control keeps its identity while its default follows the last run's settings
+TUNE_TRIALS = (4, 100, 20)  # trials per side the form offers: least, most, first offered
 
 
 def settings_ui(images: bool, text: list[str]) -> CompareConfig:
@@ -72,11 +75,14 @@ def settings_ui(images: bool, text: list[str]) -> CompareConfig:
         layers = mlp.hidden_layers
         if not text:  # the text network's hidden layers have their own slider below
             layers = left.slider("Hidden layers (MLP)", 0, 6, mlp.hidden_layers, key=KEY + "layers", help="0 = logistic/linear regression in PyTorch")
-        width = left.select_slider("Width (units per layer)", WIDTHS, mlp.width, key=KEY + "width")
+        width = left.select_slider("Width (units per layer)", with_value(WIDTHS, mlp.width), mlp.width, key=KEY + "width")
         dropout = left.slider("Dropout", 0.0, 0.6, mlp.dropout, 0.05, key=KEY + "dropout")
-        lr = right.select_slider("Learning rate (log scale)", LEARNING_RATES, train.lr, format_func=lambda v: f"{v:g}", key=KEY + "lr")
+        decay = left.select_slider("Weight decay", with_value(WEIGHT_DECAYS, train.weight_decay), train.weight_decay,
+                                   format_func=lambda v: f"{v:.3g}", key=KEY + "weight_decay", help="L2 penalty on the weights (AdamW)")
+        lr = right.select_slider("Learning rate (log scale)", with_value(LEARNING_RATES, train.lr), train.lr, format_func=lambda v: f"{v:.3g}",
+                                 key=KEY + "lr")
         epochs = right.slider("Epochs (at most)", 1, 300, train.epochs, key=KEY + "epochs")
-        batch = right.select_slider("Batch size", BATCH_SIZES, train.batch_size, key=KEY + "batch")
+        batch = right.select_slider("Batch size", with_value(BATCH_SIZES, train.batch_size), train.batch_size, key=KEY + "batch")
         stopping = right.toggle("Early stopping", train.patience > 0, key=KEY + "stopping",
                                 help="Stop when validation loss has not improved for 'patience' epochs")
         patience = right.slider("Patience (epochs)", 1, 50, train.patience or TrainConfig.patience, key=KEY + "patience")
@@ -84,7 +90,7 @@ def settings_ui(images: bool, text: list[str]) -> CompareConfig:
             st.markdown("**CNN**")
             c1, c2, c3 = st.columns(3)
             blocks = c1.slider("Conv blocks", 1, 4, cnn.blocks, key=KEY + "blocks")
-            channels = c1.select_slider("Channels (first block)", CHANNELS, cnn.channels, key=KEY + "channels")
+            channels = c1.select_slider("Channels (first block)", with_value(CHANNELS, cnn.channels), cnn.channels, key=KEY + "channels")
             kernel = c2.select_slider("Kernel size", [1, 3, 5, 7], cnn.kernel_size, key=KEY + "kernel")
             pooling = c2.radio("Pooling", ["max", "avg"], index=int(cnn.pooling == "avg"), horizontal=True, key=KEY + "pooling")
             batch_norm = c3.toggle("Batch norm", cnn.batch_norm, key=KEY + "batch_norm")
@@ -106,12 +112,14 @@ def settings_ui(images: bool, text: list[str]) -> CompareConfig:
                                     "class_weight, a weighted loss in PyTorch). auto: tried where classes are imbalanced, kept if "
                                     "better on validation. Classification only.")
         seed = b3.number_input("Seed", 0, 10_000, last.seed, key=KEY + "seed", help="The same seed and settings give the same numbers")
+        tune = tune_ui(last.tune)
     return replace(  # a run leaves the settings of networks it does not train at their defaults, so they stay out of its key
         last, target=st.session_state.get(TARGET), task=st.session_state.get(TASK, "auto"), baseline=baseline, network=network,
         class_weight=class_weight, text_columns=None if images else st.session_state.get(TEXT_COLUMNS),
         mlp=MLPConfig(MLPConfig.hidden_layers if text else layers, width, dropout), cnn=cnn if images else CNNConfig(),
         text=words if text else TextConfig(),
-        train=replace(train, lr=lr, epochs=epochs, batch_size=batch, patience=patience if stopping else 0), seed=int(seed),
+        train=replace(train, lr=lr, epochs=epochs, batch_size=batch, patience=patience if stopping else 0, weight_decay=decay),
+        seed=int(seed), tune=tune,
     )
 
 
@@ -131,6 +139,26 @@ def text_settings_ui(words: TextConfig) -> TextConfig:
                               help="Words the network reads per row and text column; the rest of a longer text is cut off "
                               "(TF-IDF counts every word)")
     return replace(words, encoder=encoder, embedding_dim=embedding, layers=text_layers, max_tokens=tokens)
+
+
+def tune_ui(tune: TuneConfig) -> TuneConfig:
+    """Tune mode: both sides searched with the same number of trials (``bridge.tuning``), where BRIDGE_EXECUTOR says."""
+    st.markdown("**Tuning**")
+    left, right = st.columns(2)
+    on = left.toggle("Tune both sides (same budget)", tune.on, key=KEY + "tune",
+                     help="Optuna searches each side's settings; the verdict then weighs tuned against tuned")
+    least, most, first = TUNE_TRIALS
+    trials = right.number_input("Trials per side", least, most, min(max(tune.trials or first, least), most), key=KEY + "trials", disabled=not on)
+    if not on:
+        return TuneConfig()
+    st.caption(f"Each side gets {trials} trials (picked on the validation rows; test rows score only each side's best, once): "
+               f"about {trials} times as long as one run. Trials run on {plain(jobs_ui.trials_run_on())}.")
+    return TuneConfig(trials=int(trials))
+
+
+def with_value(values: list[float], value: float) -> list[float]:
+    """The slider's steps plus ``value``: a setting applied from a tuned run (or run elsewhere) shows as it is, not moved to a step."""
+    return sorted({*values, value})
 
 
 def nearest(values: list[int], value: int) -> int:
@@ -164,7 +192,7 @@ def live_panel() -> None:
     for run in jobs_ui.waiting_runs():
         with st.container(border=True):
             epochs = jobs_ui.store().epochs(run.id)
-            st.progress(min(run.fraction, 1.0), text=f"{plain(run.dataset_name)}: {plain(jobs_ui.status_line(run, epochs=epochs))}")
+            st.progress(jobs_ui.progress_fraction(run), text=f"{plain(run.dataset_name)}: {plain(jobs_ui.status_line(run, epochs=epochs))}")
             if epochs:
                 frame = history.loss_frame({"this run": epochs})
                 st.altair_chart(charts.loss_chart(frame, epochs[-1]["best_epoch"]), width="stretch")
@@ -183,6 +211,9 @@ def shown_result(config: CompareConfig, source: str) -> None:
     gap = s["pytorch"] - s["sklearn"]
     c2.metric(f"PyTorch: {s['pytorch_name']}", f"{s['pytorch']:.3f}", f"{gap:+.3f} vs scikit-learn", delta_color=delta_color(gap))
     c3.metric("Verdict", verdict_label(s["verdict"]))
+    if run.config.tune.on:  # the cards are the default settings' scores; the verdict is the tuned one
+        st.caption("A tuned run: these are the default settings' scores, and the verdict weighs both sides tuned. "
+                   "Compare shows the tuned scores and the sweep, under Tuning.")
     changed = history.settings_diff(run.config, config)
     if changed:
         moved = "; ".join(f"{c['setting']} {c['before']} -> {c['after']}" for c in changed)
