@@ -135,6 +135,8 @@ def _tune(dataset: Dataset, config: CompareConfig, data: Prepared, network: str,
         of = f" of {total}" if total else ""
         report(Progress("tuning", 0.99, f"Tuning {'scikit-learn' if side == 'sklearn' else 'PyTorch'}: {done}{of} trials"))
 
+    budget = f"{config.tune.trials} trials per side" if config.tune.trials else f"{config.tune.minutes:g} minutes"
+    report(Progress("tuning", 0.97, f"Tuning both sides, {budget}: starting workers"))  # a spawn pool takes seconds to start
     found = study.tune(dataset, config, space, first, pools.get(), on_trials)
     sk_params, pt_params = found.best["sklearn"]["params"], found.best["pytorch"]["params"]
     pixels = pixel_layout(data, dataset.images) if dataset.kind == "images" else None
