@@ -1,4 +1,4 @@
-"""Benchmarks that print ratios measured in one run: ``python -m benchmarks.bench [--scale] [--app]``.
+"""Benchmarks that print ratios measured in one run: ``python -m benchmarks.bench [--scale] [--app] [--tune]``.
 
 Every target is a ratio between two timings taken back to back on the same
 machine, so a shared, noisy machine slows both sides alike. Each timing is
@@ -13,6 +13,8 @@ Targets (from the performance issue):
   stays within 256 MiB of its start once the sessions end; four Runs at once <= 1.3x the same four one after another
 - the private optimizer call (``--optimizer``): LeanAdam stays only while torch.optim.Adam(fused=True) makes Bridge's
   MLP fit >= 1.1x slower; foreach and for-loop Adam are timed too, and the first optimizer of a new process
+- tune mode (``--tune``: bench_tune.py): trials per minute on the local pool with 1, 2 and 4 workers (the scaling curve),
+  and ``compare --tune 20`` on breast_cancer within 10x a default compare
 """
 
 from __future__ import annotations
@@ -222,6 +224,8 @@ def main(argv: list[str] | None = None) -> int:
                         "(fused, foreach, for-loop), and the first optimizer of a new process (about 2 minutes)")
     parser.add_argument("--serve", action="store_true", help="also serve the app and drive it in Chromium: memory per upload and "
                         "concurrent runs (bench_serve.py; needs streamlit, playwright and /usr/bin/chromium; about 5 minutes)")
+    parser.add_argument("--tune", action="store_true", help="also time tune mode: trials per minute on the local pool with 1, 2 "
+                        "and 4 workers, and compare --tune 20 against a default compare (bench_tune.py; about 2 minutes)")
     args = parser.parse_args(argv)
     device = resolve_device("auto")
     print(f"device {device.type} ({cpu_name()}), torch {torch.__version__}, {torch.get_num_threads()} threads", file=sys.stderr)
@@ -254,10 +258,17 @@ def main(argv: list[str] | None = None) -> int:
 
         serve = bench_serve.measure(say=lambda line: print(line, file=sys.stderr, flush=True))
         bench_serve.report(serve)
+    tune = None
+    if args.tune:  # the local pool spawns processes that re-import this module: main() runs only under __main__
+        from benchmarks import bench_tune
+
+        tune = bench_tune.measure(say=lambda line: print(line, file=sys.stderr, flush=True))
+        bench_tune.report(tune)
     if args.json:
         with open(args.json, "w") as handle:
             json.dump({"device": device.type, "cpu": cpu_name(), "times": times, "ratios": {k: v[0] for k, v in ratios.items()},
-                       **({"serve": serve} if serve is not None else {}), **({"optimizer": optimizer} if optimizer is not None else {})},
+                       **({"serve": serve} if serve is not None else {}), **({"optimizer": optimizer} if optimizer is not None else {}),
+                       **({"tune": tune} if tune is not None else {})},
                       handle, indent=2)
     return 0
 

@@ -33,8 +33,17 @@ _PARTS: dict[str, tuple[str, str]] = {
     "cnn_dropout": ("cnn", "dropout"),
     **{f.name: ("train", f.name) for f in fields(TrainConfig)},
     **{("text_" + f.name if f.name in ("encoder", "layers") else f.name): ("text", f.name) for f in fields(TextConfig)},
+    # Tune mode keeps the CLI's names too: ``tune=20`` is --tune 20 (trials per side), ``workers`` alone would not say of what.
+    "tune": ("tune", "trials"), "tune_minutes": ("tune", "minutes"), "executor": ("tune", "executor"),
+    "tune_workers": ("tune", "workers"), "study_storage": ("tune", "storage"),
 }
-_TOP = {f.name for f in fields(CompareConfig)} - {"mlp", "cnn", "train", "text"}
+_TOP = {f.name for f in fields(CompareConfig)} - {"mlp", "cnn", "train", "text", "tune"}
+# What each tune keyword must be before validate() compares it with its range (a string or a bool would pass or crash there).
+_TUNE_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
+    "tune": ((int,), "a whole number of trials per side"), "tune_minutes": ((int, float), "a number of minutes"),
+    "tune_workers": ((int,), "a whole number of local processes"), "executor": ((str,), '"local" or "dask://HOST:PORT"'),
+    "study_storage": ((str, type(None)), 'an RDB URL such as "sqlite:///studies.db", or None'),
+}
 SETTINGS = sorted(_TOP | set(_PARTS))  # every keyword ``compare`` takes besides data, image_size, max_rows and config
 
 
@@ -47,7 +56,8 @@ def make_config(config: CompareConfig | None = None, **settings: Any) -> Compare
     top = {key: value for key, value in settings.items() if key in _TOP}
     if "text_columns" in top:
         top["text_columns"] = _text_columns(top["text_columns"])
-    parts: dict[str, dict[str, Any]] = {"mlp": {}, "cnn": {}, "train": {}, "text": {}}
+    _check_tune(settings)
+    parts: dict[str, dict[str, Any]] = {"mlp": {}, "cnn": {}, "train": {}, "text": {}, "tune": {}}
     for key, value in settings.items():
         if key == "dropout":
             parts["cnn"].setdefault("dropout", value)
@@ -57,6 +67,23 @@ def make_config(config: CompareConfig | None = None, **settings: Any) -> Compare
     config = replace(config, **top, **{part: replace(getattr(config, part), **values) for part, values in parts.items() if values})
     config.validate()
     return config
+
+
+def _check_tune(settings: dict[str, Any]) -> None:
+    """The tune keywords' types, and one budget at a time (trials or minutes, as the CLI's --tune and --tune-minutes)."""
+    for key, (types, what) in _TUNE_TYPES.items():
+        value = settings.get(key)
+        if key in settings and (isinstance(value, bool) or not isinstance(value, types)):
+            raise BridgeError(f"{key} takes {what}, not {value!r}")
+    if settings.get("tune") and settings.get("tune_minutes"):
+        raise BridgeError("give tune (trials per side) or tune_minutes (wall clock), not both")
+    if settings.get("executor", "auto") != "auto":  # the CLI's --executor check: a scheduler address needs its port
+        from bridge.cli_checks import parse_executor
+
+        try:
+            parse_executor(settings["executor"])
+        except ValueError as exc:
+            raise BridgeError(f"executor {exc}") from None
 
 
 def _text_columns(value: Any) -> tuple[str, ...] | None:
@@ -92,7 +119,10 @@ def compare(data: str | os.PathLike | bytes | pd.DataFrame | Dataset, target: st
     ``settings`` are CompareConfig's fields as flat keywords (``epochs``, ``lr``, ``width``, ``baseline``, ``seed``...); for text,
     ``text_columns`` (None: the columns that look like free text; a name or a list of names: exactly those; []: none),
     ``network="text"``, ``text_encoder`` ("bag", "conv" or "transformer"), ``embedding_dim``, ``text_layers``, ``max_tokens``
-    and ``vocabulary``.
+    and ``vocabulary``; for tune mode, ``tune`` (trials per side) or ``tune_minutes`` (wall clock, split between the sides),
+    ``executor`` ("local" or "dask://HOST:PORT"; default: BRIDGE_EXECUTOR, else local), ``tune_workers`` (local processes;
+    default: the cores) and ``study_storage`` (an Optuna RDB URL; default: in memory). Tuning spawns worker processes, so
+    a script that tunes needs an ``if __name__ == "__main__":`` guard.
     Bad input raises ``bridge.BridgeError`` with a one-line message.
     """
     from bridge.experiment import run_comparison

@@ -11,8 +11,8 @@ import os
 import re
 import sys
 
-from bridge.cli_checks import check_against_data, check_device, check_outputs
-from bridge.config import CLASS_WEIGHTS, TASKS, TEXT_ENCODERS, CNNConfig, CompareConfig, MLPConfig, TextConfig, TrainConfig
+from bridge.cli_checks import check_against_data, check_device, check_outputs, check_tuning, parse_executor
+from bridge.config import CLASS_WEIGHTS, TASKS, TEXT_ENCODERS, CNNConfig, CompareConfig, MLPConfig, TextConfig, TrainConfig, TuneConfig
 from bridge.errors import BridgeError
 from bridge.io import limits
 from bridge.io.limits import MAX_ROWS
@@ -60,6 +60,13 @@ def _device(text: str) -> str:
     if not re.fullmatch(r"auto|cpu|mps|cuda(:\d+)?", text):
         raise argparse.ArgumentTypeError(f"must be auto, cpu or cuda (cuda:N for one GPU), got '{text}'")
     return text
+
+
+def _executor(text: str) -> str:
+    try:
+        return parse_executor(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _column_names(text: str) -> tuple[str, ...]:
@@ -128,7 +135,23 @@ def build_parser() -> argparse.ArgumentParser:
         "scikit-learn pipeline, HTML and JSON reports, a README and a MANIFEST.json to DIR, whole: DIR must be new, empty "
         "or a previous export, which is replaced")
     add("--quiet", action="store_true", help="no per-epoch progress on stderr")
+    _add_tune_options(compare)
     return parser
+
+
+def _add_tune_options(compare: argparse.ArgumentParser) -> None:
+    tune = compare.add_argument_group("tune mode", "both sides searched with the same budget, each trial scored on the validation "
+                                      "rows; each side's best is scored on the test rows once")
+    budget = tune.add_mutually_exclusive_group()
+    budget.add_argument("--tune", type=_int_in(1, limits.MAX_TUNE_TRIALS), metavar="TRIALS", help="trials per side")
+    budget.add_argument("--tune-minutes", type=_float_in(0, limits.MAX_TUNE_MINUTES, low_open=True), metavar="M",
+                        help="wall clock of the search, split equally between the sides")
+    tune.add_argument("--executor", type=_executor, help="where trials run: local (a process pool here) or dask://HOST:PORT "
+                      "(an existing Dask scheduler); default: BRIDGE_EXECUTOR, else local")
+    tune.add_argument("--tune-workers", type=_int_in(1, limits.MAX_TUNE_WORKERS), metavar="N",
+                      help="processes of the local pool, one thread each (default: the cores)")
+    tune.add_argument("--study-storage", metavar="URL", help="keep the Optuna studies in this database, e.g. sqlite:///studies.db "
+                      "(default: in memory; the JSON report holds every trial either way)")
 
 
 def config_from_args(args: argparse.Namespace) -> CompareConfig:
@@ -146,6 +169,8 @@ def config_from_args(args: argparse.Namespace) -> CompareConfig:
         text=TextConfig(encoder=args.text_encoder, embedding_dim=args.embedding_dim, layers=args.text_layers, max_tokens=args.max_tokens,
                         vocabulary=args.vocabulary),
         text_columns=() if args.no_text else args.text_columns,
+        tune=TuneConfig(trials=args.tune or 0, minutes=args.tune_minutes or 0.0, executor=args.executor or "auto",
+                        workers=args.tune_workers or 0, storage=args.study_storage),
         seed=args.seed,
         repeats=args.repeats,
     )
@@ -170,12 +195,14 @@ def cmd_compare(args: argparse.Namespace) -> None:
     from bridge.experiment import run_comparison
     from bridge.io.data import load_dataset
     from bridge.outputs.report import summary, write_json
+    from bridge.outputs.tuning_text import tuning_summary
     from bridge.problem.target_guess import target_line
 
     config = config_from_args(args)
     config.validate()  # the parser checked each option; this checks them together (seed + repeats)
     check_outputs(args)
     check_device(config.train.device)
+    check_tuning(args, config)
     dataset = load_dataset(args.data, image_size=args.image_size, max_rows=args.max_rows)
     check_against_data(dataset, config)
     print(target_line(dataset, args.target))  # first, so a guessed target never trains without a word
@@ -192,6 +219,8 @@ def cmd_compare(args: argparse.Namespace) -> None:
 
     comparison = run_comparison(dataset, config, on_progress=progress)
     print(summary(comparison))
+    if comparison.tuning:
+        print("\n" + tuning_summary(comparison.tuning, comparison.metric))
     if args.json:
         write_json(comparison, args.json)
         print(f"\nWrote the JSON report to {args.json}")

@@ -1,4 +1,5 @@
-"""The checks ``python -m bridge compare`` runs before any training: output paths, the device, and the options that depend on the data.
+"""The checks ``python -m bridge compare`` runs before any training: output paths, the device, tune mode's executor and
+study storage, and the options that depend on the data.
 
 Each refuses with one ``BridgeError`` line saying what to do, so a mistake costs seconds, not a training run.
 """
@@ -7,11 +8,17 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
+import socket
 
 from bridge.config import CompareConfig
 from bridge.errors import BridgeError
 from bridge.io import limits
 from bridge.outputs import atomic
+
+# local, or a Dask scheduler's address: a host name, an IPv4 address or a bracketed IPv6 one, and a port
+EXECUTOR = re.compile(r"local|dask://(?P<host>[A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\]):(?P<port>[0-9]{1,5})")
+SCHEDULER_WAIT_SECONDS = 5  # a scheduler that does not answer by then is taken as absent
 
 
 def _inside(path: str, folder: str) -> bool:
@@ -49,6 +56,72 @@ def check_device(preference: str) -> None:
         raise BridgeError(f"--device {preference}: there are only {torch.cuda.device_count()} CUDA GPU(s); use --device cuda or auto")
     if device.type == "mps" and not torch.backends.mps.is_available():
         raise BridgeError("--device mps was asked for but Apple's MPS is not available; use --device auto or cpu")
+
+
+def parse_executor(text: str) -> str:
+    """``local`` or ``dask://HOST:PORT``, else a ValueError saying what is accepted (argparse and BRIDGE_EXECUTOR share it)."""
+    found = EXECUTOR.fullmatch(text)
+    if not found or (found["port"] is not None and not 0 < int(found["port"]) < 65536):
+        raise ValueError(f"must be local or dask://HOST:PORT (a Dask scheduler, e.g. dask://10.0.0.5:8786), got '{text}'")
+    return text
+
+
+def check_tuning(args: argparse.Namespace, config: CompareConfig) -> None:
+    """Tune mode's settings, before any data is read: a bad executor or storage must not cost the default run first."""
+    given = [option for option, value in (("--executor", args.executor), ("--tune-workers", args.tune_workers),
+                                           ("--study-storage", args.study_storage)) if value is not None]
+    if not config.tune.on:
+        if given:
+            raise BridgeError(f"{given[0]} only applies in tune mode; add --tune TRIALS or --tune-minutes M, or leave it out")
+        return
+    setting = config.tune.executor
+    if setting == "auto":  # what bridge.tuning.executors.executor_for will read
+        setting = os.environ.get("BRIDGE_EXECUTOR", "local")
+        try:
+            parse_executor(setting)
+        except ValueError:
+            raise BridgeError(f"BRIDGE_EXECUTOR='{setting}' is not an executor; set it to local or dask://HOST:PORT, "
+                              "or pass --executor local") from None
+    if setting != "local":
+        if args.tune_workers is not None:
+            raise BridgeError("--tune-workers sizes the local pool; a Dask cluster has the workers `dask worker --nworkers N` "
+                              "started, so leave it out or use --executor local")
+        _check_scheduler(setting)
+    if config.tune.storage is not None:
+        check_storage(config.tune.storage)
+
+
+def _check_scheduler(setting: str) -> None:
+    """One TCP connection to the scheduler's port: nobody there fails now, in seconds, instead of after the default run."""
+    found = EXECUTOR.fullmatch(setting)
+    assert found is not None, "checked by parse_executor"
+    host, port = found["host"].strip("[]"), int(found["port"])
+    try:
+        socket.create_connection((host, port), timeout=SCHEDULER_WAIT_SECONDS).close()
+    except OSError as exc:
+        raise BridgeError(f"no Dask scheduler answers at {host}:{port} ({exc.strerror or exc}); start one with `dask scheduler` "
+                          "and workers with `dask worker`, or use --executor local") from None
+
+
+def check_storage(url: str) -> None:
+    """An Optuna RDB URL whose database driver is installed, and for SQLite a file whose folder exists."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    example = "use an RDB URL such as sqlite:///studies.db or postgresql://user@host/db"
+    try:
+        parsed = make_url(url)
+        parsed.get_dialect().import_dbapi()
+    except NoSuchModuleError:  # a subclass of ArgumentError: caught first
+        raise BridgeError(f"--study-storage '{url}': SQLAlchemy knows no database '{url.split(':', 1)[0]}'; {example}") from None
+    except (ArgumentError, ValueError):
+        raise BridgeError(f"--study-storage '{url}' is not a database URL; {example}") from None
+    except ImportError as exc:
+        raise BridgeError(f"--study-storage '{url}' needs the Python driver {exc.name or exc}; pip install it, or {example}") from None
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        folder = os.path.dirname(os.path.abspath(parsed.database))
+        if not os.path.isdir(folder):
+            raise BridgeError(f"--study-storage '{url}': the folder {folder} does not exist; create it or choose another path")
 
 
 def check_text_against_data(dataset, config: CompareConfig) -> None:

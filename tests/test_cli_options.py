@@ -164,6 +164,17 @@ def test_the_text_bounds_themselves_are_accepted():
     assert config_from_args(build_parser().parse_args(["compare", "x.csv", "--vocabulary", "10"])).text.vocabulary == 10
 
 
+def test_the_tune_bounds_themselves_are_accepted():
+    args = build_parser().parse_args(["compare", "x.csv", "--tune", str(limits.MAX_TUNE_TRIALS), "--tune-workers", str(limits.MAX_TUNE_WORKERS),
+                                      "--executor", "dask://[::1]:65535"])
+    config = config_from_args(args)
+    config.validate()
+    assert (config.tune.trials, config.tune.workers, config.tune.executor) == (500, 64, "dask://[::1]:65535")
+    config = config_from_args(build_parser().parse_args(["compare", "x.csv", "--tune-minutes", str(limits.MAX_TUNE_MINUTES)]))
+    config.validate()
+    assert config.tune.minutes == 1440 and config.tune.on
+
+
 def test_a_text_column_the_user_marks_passes_the_checks(no_training, capsys):
     """iris has no free text, but a column the user names is read as text: the checks let it through to training."""
     assert main(["compare", "iris", "--text-columns", "species", "--target", "petal length (cm)", "--network", "text", "--quiet"]) == 1
