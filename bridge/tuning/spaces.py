@@ -20,7 +20,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostin
 from sklearn.linear_model import LogisticRegression, Ridge
 
 from bridge.config import CompareConfig
-from bridge.models.classical import hog_baseline
+from bridge.models.classical import BASELINES, hog_baseline
 from bridge.models.image_features import PixelLayout
 
 
@@ -31,13 +31,27 @@ class Space:
     task: str
     families: tuple[str, ...]  # "linear", "random_forest", "gradient_boosting", "hog"
     network: str  # "mlp", "cnn" or "text"
+    # The default run's settings (``with_defaults``): a categorical default the standard choices lack (--batch-size 100)
+    # joins them, so the first trial can try it and every trial of the study draws from the same list.
+    defaults: tuple[tuple[str, object], ...] = ()
+
+
+def with_defaults(space: Space, first: dict[str, dict]) -> Space:
+    """``space`` knowing each side's first trial (``defaults``), so a default outside the standard choices can be drawn."""
+    merged = {name: value for side in first.values() for name, value in side.items()}
+    return replace(space, defaults=tuple(sorted(merged.items(), key=lambda item: item[0])))
+
+
+def _choices(space: Space, name: str, standard: list) -> list:
+    extra = [value for knob, value in space.defaults if knob == name and value not in standard]
+    return standard + extra  # appended: a default among the standard choices leaves the list, and so the draws, unchanged
 
 
 def suggest(trial, side: str, space: Space) -> dict:
     """Draw one trial's settings for ``side`` ("sklearn" or "pytorch") from an Optuna trial."""
     params: dict = {}
     if side == "sklearn":
-        family = params["family"] = trial.suggest_categorical("family", list(space.families))
+        family = params["family"] = trial.suggest_categorical("family", _choices(space, "family", list(space.families)))
         if family in ("linear", "hog"):
             name = "C" if space.task == "classification" or family == "hog" else "alpha"
             params[f"{family}_{name}"] = trial.suggest_float(f"{family}_{name}", 1e-3, 1e3, log=True)
@@ -51,22 +65,22 @@ def suggest(trial, side: str, space: Space) -> dict:
             params["boosting_l2"] = trial.suggest_float("boosting_l2", 1e-6, 10.0, log=True)
     else:
         params["lr"] = trial.suggest_float("lr", 1e-4, 3e-2, log=True)
-        params["batch_size"] = trial.suggest_categorical("batch_size", [32, 64, 128, 256])
+        params["batch_size"] = trial.suggest_categorical("batch_size", _choices(space, "batch_size", [32, 64, 128, 256]))
         params["weight_decay"] = trial.suggest_float("weight_decay", 1e-6, 1e-2, log=True)
         params["dropout"] = trial.suggest_float("dropout", 0.0, 0.5)
         if space.network == "cnn":
             params["blocks"] = trial.suggest_int("blocks", 1, 3)
-            params["channels"] = trial.suggest_categorical("channels", [8, 16, 32, 64])
-            params["kernel_size"] = trial.suggest_categorical("kernel_size", [3, 5])
+            params["channels"] = trial.suggest_categorical("channels", _choices(space, "channels", [8, 16, 32, 64]))
+            params["kernel_size"] = trial.suggest_categorical("kernel_size", _choices(space, "kernel_size", [3, 5]))
             params["augment"] = trial.suggest_categorical("augment", [False, True])
         elif space.network == "text":
-            params["encoder"] = trial.suggest_categorical("encoder", ["bag", "conv", "transformer"])
-            params["embedding_dim"] = trial.suggest_categorical("embedding_dim", [32, 64, 128])
+            params["encoder"] = trial.suggest_categorical("encoder", _choices(space, "encoder", ["bag", "conv", "transformer"]))
+            params["embedding_dim"] = trial.suggest_categorical("embedding_dim", _choices(space, "embedding_dim", [32, 64, 128]))
             params["text_layers"] = trial.suggest_int("text_layers", 0, 2)
-            params["width"] = trial.suggest_categorical("width", [32, 64, 128, 256])
+            params["width"] = trial.suggest_categorical("width", _choices(space, "width", [32, 64, 128, 256]))
         else:
             params["hidden_layers"] = trial.suggest_int("hidden_layers", 0, 4)
-            params["width"] = trial.suggest_categorical("width", [32, 64, 128, 256, 512])
+            params["width"] = trial.suggest_categorical("width", _choices(space, "width", [32, 64, 128, 256, 512]))
     if space.task == "classification":
         params["class_weight"] = trial.suggest_categorical("class_weight", ["none", "balanced"])
     return params
@@ -110,11 +124,13 @@ def sklearn_model(task: str, params: dict, seed: int, pixels: PixelLayout | None
     if family == "linear":
         if classes:
             return LogisticRegression(C=params.get("linear_C", 1.0), max_iter=2000, class_weight=weight)
-        return Ridge(alpha=params.get("linear_alpha", 1.0))
+        # No alpha drawn: the default run's ridge, which picks its own alpha on the training rows
+        return Ridge(alpha=params["linear_alpha"]) if "linear_alpha" in params else BASELINES["regression"]["linear"](seed)
     if family == "random_forest":
         kind = RandomForestClassifier if classes else RandomForestRegressor
         extra = {"class_weight": weight} if classes else {}
-        return kind(n_estimators=100, max_depth=params.get("forest_max_depth"), max_features=params.get("forest_max_features", 1.0),
+        features = params.get("forest_max_features", "sqrt" if classes else 1.0)  # no draw: scikit-learn's defaults, as the default run's
+        return kind(n_estimators=100, max_depth=params.get("forest_max_depth"), max_features=features,
                     min_samples_leaf=params.get("forest_min_samples_leaf", 1), n_jobs=1, random_state=seed, **extra)
     kind = HistGradientBoostingClassifier if classes else HistGradientBoostingRegressor
     extra = {"class_weight": weight} if classes else {}
@@ -125,9 +141,12 @@ def sklearn_model(task: str, params: dict, seed: int, pixels: PixelLayout | None
 def network_config(config: CompareConfig, params: dict) -> CompareConfig:
     """The run's config with a trial's network settings in place."""
     train = replace(config.train, lr=params["lr"], batch_size=params["batch_size"], weight_decay=params["weight_decay"])
-    mlp = replace(config.mlp, dropout=params["dropout"], **{k: params[k] for k in ("hidden_layers", "width") if k in params})
-    cnn = replace(config.cnn, dropout=params["dropout"], **{k: params[k] for k in ("blocks", "channels", "kernel_size", "augment")
-                                                              if k in params})
+    # The dropout belongs to the network trained: the CNN's own, else the MLP's (the text network's layers are the MLP's)
+    on_cnn = "blocks" in params
+    mlp = replace(config.mlp, **({} if on_cnn else {"dropout": params["dropout"]}),
+                  **{k: params[k] for k in ("hidden_layers", "width") if k in params})
+    cnn = replace(config.cnn, **({"dropout": params["dropout"]} if on_cnn else {}),
+                  **{k: params[k] for k in ("blocks", "channels", "kernel_size", "augment") if k in params})
     text = config.text
     if "encoder" in params:
         text = replace(text, encoder=params["encoder"], embedding_dim=params["embedding_dim"], layers=params["text_layers"])

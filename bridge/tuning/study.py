@@ -14,10 +14,12 @@ trial on them once (``bridge.experiment``).
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bridge.config import CompareConfig
+from bridge.errors import BridgeError
 from bridge.io.data import Dataset
 from bridge.tuning import spaces
 from bridge.tuning.spaces import Space
@@ -47,14 +49,17 @@ def _study(side: str, seed: int, trials: int, storage: str | None, name: str):
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     startup = max(2, min(10, trials // 2 if trials else 8))  # random draws before TPE models the scores
     sampler = optuna.samplers.TPESampler(seed=seed + SIDES.index(side), n_startup_trials=startup)
-    return optuna.create_study(study_name=f"{name}-{side}", storage=storage, direction="maximize", sampler=sampler,
-                               load_if_exists=False)
+    # A name of its own: a storage kept between runs already holds the last run's "bridge-sklearn", and picking up its
+    # trials would make this study depend on what ran before it.
+    return optuna.create_study(study_name=f"{name}-{uuid.uuid4().hex[:12]}-{side}", storage=storage, direction="maximize",
+                               sampler=sampler, load_if_exists=False)
 
 
 def tune(dataset: Dataset, config: CompareConfig, space: Space, first: dict[str, dict], executor,
          on_progress: Callable[[str, int, int], object] | None = None, name: str = "bridge") -> Tuning:
     """Search both sides; ``first`` holds each side's default settings (``spaces.defaults``), tried first."""
     budget, result = config.tune, Tuning()
+    space = spaces.with_defaults(space, first)  # the default run's own settings are drawable, whatever the standard choices
     result.budget = {"trials": budget.trials, "minutes": budget.minutes, "batch": BATCH, "executor": executor.where}
     for side in SIDES:
         study = _study(side, config.seed, budget.trials, budget.storage, name)
@@ -77,10 +82,23 @@ def tune(dataset: Dataset, config: CompareConfig, space: Space, first: dict[str,
             if on_progress is not None:
                 on_progress(side, done, budget.trials)
         result.seconds[side] = round(time.monotonic() - start, 2)
+        _check_finished(side, [row for row in result.trials if row["side"] == side], budget.minutes)
         best = study.best_trial
         result.best[side] = {"number": best.number, "value": best.value, "params": _params_of(result.trials, side, best.number)}
         result.importance[side] = _importance(study, config.seed)
     return result
+
+
+def _check_finished(side: str, rows: list[dict], minutes: float) -> None:
+    """A side needs one finished trial to have a best one: say what to do, rather than fail inside Optuna."""
+    if any(row["state"] == "complete" for row in rows):
+        return
+    label = "scikit-learn" if side == "sklearn" else "PyTorch"
+    if not rows:
+        raise BridgeError(f"no {label} trial ran within {minutes:g} minute(s) of tuning; give tuning more minutes, or a number of trials")
+    note = " ".join(next((row["note"] for row in rows if row["note"]), "no reason given").split())  # one line, whatever the error said
+    advice = "tune with more trials" + (", or start from settings that train (a lower learning rate)" if side == "pytorch" else "")
+    raise BridgeError(f"every {label} trial was pruned (the first: {note}); {advice}")
 
 
 def _tell(study, trial, outcome: TrialResult) -> None:

@@ -57,18 +57,21 @@ class TrialResult:
     note: str = ""
 
 
-_PREPARED: dict[tuple, Prepared] = {}  # per worker process: the run's data, prepared once
+# Per worker process: the run's data, prepared once, beside the dataset object it came from. A name and a row count do
+# not tell two datasets apart (a CSV edited and run again, on a Dask worker that outlives the run): the object does, and
+# holding it here keeps its id from being reused by the next run's.
+_PREPARED: dict[tuple, tuple[Dataset, Prepared]] = {}
 
 
 def _data(dataset: Dataset, config: CompareConfig) -> Prepared:
     key = (dataset.name, dataset.rows, config.seed, config.target, config.task, config.test_size, config.val_size,
            config.text_columns, config.text.vocabulary, config.text.max_tokens)
-    if key not in _PREPARED:
+    if key not in _PREPARED or _PREPARED[key][0] is not dataset:
         _PREPARED.clear()  # one run's data at a time per worker
         data = prepare(dataset, config)
         # A trial has no business with the test rows: this copy does not hold them.
-        _PREPARED[key] = replace(data, X_test=data.X_test[:0], X_test_flat=data.X_test_flat[:0], y_test=data.y_test[:0])
-    return _PREPARED[key]
+        _PREPARED[key] = dataset, replace(data, X_test=data.X_test[:0], X_test_flat=data.X_test_flat[:0], y_test=data.y_test[:0])
+    return _PREPARED[key][1]
 
 
 def run_trial(dataset: Dataset, job: TrialJob) -> TrialResult:
@@ -79,7 +82,11 @@ def run_trial(dataset: Dataset, job: TrialJob) -> TrialResult:
     start = time.perf_counter()
     if job.side == "sklearn":
         pixels = pixel_layout(data, dataset.images) if dataset.kind == "images" else None
-        model = spaces.sklearn_model(data.task, job.params, job.config.seed, pixels).fit(data.X_train_flat, data.y_train)
+        try:
+            model = spaces.sklearn_model(data.task, job.params, job.config.seed, pixels).fit(data.X_train_flat, data.y_train)
+        except Exception as exc:  # settings this data cannot take: pruned with the reason, as a network trial is, and the study goes on
+            # (scikit-learn 1.9's forests refuse balanced class weights on labels that read as numbers, "0" and "1")
+            return TrialResult(job.side, job.number, None, "pruned", time.perf_counter() - start, note=_reason(exc))
         value = score(data.task, data.y_val, model.predict(data.X_val_flat))
         return TrialResult(job.side, job.number, value, "complete", time.perf_counter() - start)
     return _network_trial(data, job, start)
@@ -99,11 +106,15 @@ def _network_trial(data: Prepared, job: TrialJob, start: float) -> TrialResult:
     try:
         estimator.fit(data.X_train, data.y_train, eval_set=(data.X_val, data.y_val), on_epoch=on_epoch, classes=data.classes or None)
     except Exception as exc:  # a diverging trial (NaN loss) or settings this data cannot take: pruned, with the reason
-        return TrialResult(job.side, job.number, None, "pruned", time.perf_counter() - start, curve, f"{type(exc).__name__}: {exc}"[:200])
+        return TrialResult(job.side, job.number, None, "pruned", time.perf_counter() - start, curve, _reason(exc))
     if pruner.pruned:
         return TrialResult(job.side, job.number, None, "pruned", time.perf_counter() - start, curve, pruner.reason)
     value = score(data.task, data.y_val, estimator.predict(data.X_val))
     return TrialResult(job.side, job.number, value, "complete", time.perf_counter() - start, curve)
+
+
+def _reason(exc: Exception) -> str:
+    return " ".join(f"{type(exc).__name__}: {exc}".split())[:200]  # one line: it is shown as a trial's note
 
 
 class _Pruner:
