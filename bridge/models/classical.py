@@ -86,8 +86,16 @@ def make_baseline(task: str, name: str, seed: int, class_weight: str = "none", p
     else:
         model = BASELINES[task][name](seed)
     if class_weight == "balanced" and task == "classification":
-        model.set_params(**{_final_step_param(model, "class_weight"): "balanced"})
+        model.set_params(**{_final_step_param(model, "class_weight"): forest_balanced(model)})
     return model
+
+
+def forest_balanced(model: BaseEstimator) -> str:
+    """"balanced", or for a random forest "balanced_subsample": scikit-learn 1.9.1's forest turns labels such as "0" and "1"
+    into integers when it looks "balanced" weights up, and fails ("The classes, [0, 1], are not in class_weight"); the
+    subsample variant weighs each tree's bootstrap rows inversely to their class counts, the same aim, and reads any label."""
+    final = model.steps[-1][1] if isinstance(model, Pipeline) else model
+    return "balanced_subsample" if isinstance(final, RandomForestClassifier) else "balanced"
 
 
 def _final_step_param(model: BaseEstimator, param: str) -> str:

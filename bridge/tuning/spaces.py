@@ -128,7 +128,7 @@ def sklearn_model(task: str, params: dict, seed: int, pixels: PixelLayout | None
         return Ridge(alpha=params["linear_alpha"]) if "linear_alpha" in params else BASELINES["regression"]["linear"](seed)
     if family == "random_forest":
         kind = RandomForestClassifier if classes else RandomForestRegressor
-        extra = {"class_weight": weight} if classes else {}
+        extra = {"class_weight": weight and "balanced_subsample"} if classes else {}  # see classical.forest_balanced
         features = params.get("forest_max_features", "sqrt" if classes else 1.0)  # no draw: scikit-learn's defaults, as the default run's
         return kind(n_estimators=100, max_depth=params.get("forest_max_depth"), max_features=features,
                     min_samples_leaf=params.get("forest_min_samples_leaf", 1), n_jobs=1, random_state=seed, **extra)

@@ -17,6 +17,7 @@ from bridge.models.classical import (
     estimator_name,
     learned_values,
     learning_curve,
+    make_baseline,
     make_dummy,
     predict_with_proba,
     timed_fit,
@@ -156,3 +157,11 @@ def test_predict_with_proba_for_regression_has_no_proba(regression_arrays):
     X, y, X_val, _ = regression_arrays
     pred, proba = predict_with_proba(Ridge().fit(X, y), X_val, None)
     assert proba is None and pred.shape == (len(X_val),)
+
+
+def test_a_balanced_forest_fits_labels_that_look_like_numbers():
+    """scikit-learn 1.9.1's forest fails on "balanced" with labels "0"/"1"; Bridge's balanced forest reads them."""
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(60, 3)), np.array(["0"] * 45 + ["1"] * 15, dtype=object)
+    model = make_baseline("classification", "random_forest", 0, "balanced").fit(X, y)
+    assert model.class_weight == "balanced_subsample" and set(model.predict(X)) <= {"0", "1"}

@@ -47,6 +47,15 @@ def test_pytorch_only_wins_once_tuned():
     assert "8 scikit-learn and 8 PyTorch trials, the same budget" in reason
 
 
+def test_pytorch_winning_a_tuned_tie_on_cost_is_not_called_control_paying():
+    """Tuned, the scores tie and the tuned network is far cheaper than a big tuned boosting model: the tie-break picks PyTorch."""
+    cheap_tie = replace(TIE, sklearn_fit_seconds=3.3, pytorch_fit_seconds=0.7, sklearn_predict_seconds=0.005, pytorch_predict_seconds=0.003)
+    _, tuned_rec, reason = verdicts(TIE, cheap_tie)
+    assert tuned_rec["verdict"] == "pytorch" and any(r.startswith("[tie-break]") for r in tuned_rec["reasons"])
+    assert reason.endswith("PyTorch only wins once tuned, and on cost, not quality: the tuned scores tie and PyTorch is the cheaper tool.")
+    assert "its control pays" not in reason
+
+
 def test_tuning_closed_the_gap():
     _, _, reason = verdicts(PYTORCH_AHEAD, TIE)
     assert reason.endswith("Tuning closed the gap: scikit-learn is enough.")
