@@ -143,9 +143,9 @@ def test_seed_repeats_reuse_each_sides_weighting(monkeypatch):
 
     for_run = experiment.estimators.for_run
 
-    def recording_network(task, network, config, seed, class_weight):
+    def recording_network(task, network, config, seed, class_weight, text_layout=None):
         built["pytorch"].append(class_weight)
-        return for_run(task, network, config, seed, class_weight)
+        return for_run(task, network, config, seed, class_weight, text_layout)
 
     monkeypatch.setattr(experiment.classical, "make_baseline", recording_baseline)
     monkeypatch.setattr(experiment.estimators, "for_run", recording_network)
