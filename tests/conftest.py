@@ -141,14 +141,22 @@ def regression_run(tmp_path_factory):
     return SimpleNamespace(comparison=comparison, progress=progress, path=path, frame=frame, csv_rows=len(frame))
 
 
+TOOL_CACHES = {".pytest_cache", ".mypy_cache", ".hypothesis", ".ruff_cache"}
+
+
 @pytest.fixture
 def nothing_escapes(tmp_path):
     """Whatever a hostile file holds, nothing new appears beside tmp_path or in the working directory."""
     import os
 
-    before = set(os.listdir(tmp_path.parent)), set(os.listdir(os.getcwd()))
+    def listed() -> tuple[set[str], set[str]]:
+        # The tools' own caches (pytest's, mypy's, hypothesis', ruff's) may appear in the working directory at any moment
+        # while another test-file worker (pytest-xdist) runs them: they are not what a hostile file wrote.
+        return set(os.listdir(tmp_path.parent)), set(os.listdir(os.getcwd())) - TOOL_CACHES
+
+    before = listed()
     yield
-    assert (set(os.listdir(tmp_path.parent)), set(os.listdir(os.getcwd()))) == before
+    assert listed() == before
 
 
 @pytest.fixture(scope="module")
