@@ -19,14 +19,13 @@ import numpy as np
 import pandas as pd
 import pytest
 import skops.io as sio
-import torch
+from export_checks import checkpoint_reloads_everywhere
 
 from bridge.cli import main
 from bridge.config import CNNConfig, CompareConfig, MLPConfig, TrainConfig
 from bridge.experiment import run_comparison
 from bridge.io.data import load_builtin, load_dataset
 from bridge.models import classical
-from bridge.models.training import NeuralEstimator
 from bridge.outputs import atomic, export
 from bridge.outputs.html_report import to_html
 from bridge.outputs.scripts import estimator_code
@@ -201,26 +200,8 @@ def test_estimator_code_rebuilds_every_baseline():
 
 @pytest.mark.parametrize("name", ["iris", "csv", "digits_images"])
 def test_checkpoint_reloads_with_weights_only_and_predicts_the_same(runs, exported, name):
-    comparison = runs[name]
-    raw = export.checkpoint_bytes(comparison)
-    data = torch.load(io.BytesIO(raw), map_location="cpu", weights_only=True)
+    data = checkpoint_reloads_everywhere(runs[name], exported[name] / "train_pytorch.py")
     assert {"model_args", "state_dict", "task", "classes", "train", "best_epoch", "seed"} <= set(data)
-    X_test = comparison.prepared.X_test
-    expected = comparison.models["pytorch"].artifact.predict(X_test)
-    reloaded = NeuralEstimator.load_checkpoint(io.BytesIO(raw)).predict(X_test)
-    if comparison.dataset["task"] == "classification":
-        np.testing.assert_array_equal(reloaded, expected)
-    else:
-        np.testing.assert_allclose(reloaded, expected, rtol=1e-6)
-    # The script's own network classes load Bridge's weights as they are: the same layers, the same names.
-    script = runpy.run_path(str(exported[name] / "train_pytorch.py"), run_name="not_main")
-    network = script["build_network"](data["model_args"])
-    network.load_state_dict(data["state_dict"])
-    network.eval()
-    with torch.inference_mode():
-        outputs = network(torch.as_tensor(X_test))
-    loop = comparison.models["pytorch"].artifact.neural_estimator_  # the explicit loop inside the run's estimator
-    np.testing.assert_allclose(outputs.numpy(), loop._outputs(X_test).numpy(), rtol=1e-5, atol=1e-6)
 
 
 def test_sklearn_pipeline_predicts_like_the_run_and_says_how_to_load_it(runs):

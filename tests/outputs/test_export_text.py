@@ -8,7 +8,6 @@ the skops file must list). Each is exported and its three scripts run in clean s
 from __future__ import annotations
 
 import ast
-import io
 import json
 import os
 import runpy
@@ -18,7 +17,7 @@ import sys
 import numpy as np
 import pytest
 import skops.io as sio
-import torch
+from export_checks import checkpoint_reloads_everywhere
 from sklearn.feature_extraction.text import TfidfVectorizer
 from text_data import BAD, GOOD, reviews
 
@@ -159,27 +158,11 @@ def test_the_scripts_tokenizer_follows_bridges_rules(exported):
 @pytest.mark.parametrize("name", NAMES)
 def test_the_checkpoint_reloads_in_bridge_and_in_the_scripts_network(runs, exported, name):
     comparison = runs[name]
-    raw = export.checkpoint_bytes(comparison)
-    data = torch.load(io.BytesIO(raw), map_location="cpu", weights_only=True)
+    data = checkpoint_reloads_everywhere(comparison, exported[name] / "train_pytorch.py")
     assert data["model_args"]["kind"] == "text"
     shape = {k: v for k, v in comparison.config["text"].items() if k != "vocabulary"}  # the embedding's rows are the layout's vocabulary
     assert {k: data["model_args"]["text"][k] for k in shape} == shape
     assert data["model_args"]["layout"] == comparison.prepared.text_layout
-    X_test = comparison.prepared.X_test
-    expected = comparison.models["pytorch"].artifact.predict(X_test)
-    reloaded = NeuralEstimator.load_checkpoint(io.BytesIO(raw)).predict(X_test)
-    if comparison.dataset["task"] == "classification":
-        np.testing.assert_array_equal(reloaded, expected)
-    else:
-        np.testing.assert_allclose(reloaded, expected, rtol=1e-6)
-    script = runpy.run_path(str(exported[name] / "train_pytorch.py"), run_name="not_main")
-    network = script["build_network"](data["model_args"])
-    network.load_state_dict(data["state_dict"])  # the same layers under the same names
-    network.eval()
-    with torch.inference_mode():
-        outputs = network(torch.as_tensor(X_test))
-    loop = comparison.models["pytorch"].artifact.neural_estimator_
-    np.testing.assert_allclose(outputs.numpy(), loop._outputs(X_test).numpy(), rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("name", NAMES)
