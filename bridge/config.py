@@ -69,7 +69,7 @@ class TuneConfig:
     minutes: float = 0.0  # or a wall-clock budget, split equally between the two sides (used when trials is 0)
     executor: str = "auto"  # "local" or "dask://HOST:PORT"; "auto": BRIDGE_EXECUTOR, else local
     workers: int = 0  # local pool processes; 0: the cores this run may use
-    storage: str | None = None  # an Optuna RDB URL for the studies (sqlite:///..., postgresql://...); None: in memory
+    storage: str | None = None  # an Optuna RDB URL for the studies (sqlite:///..., postgresql://...); None: a job's own file, else memory
 
     @property
     def on(self) -> bool:

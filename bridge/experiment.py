@@ -121,7 +121,8 @@ def _evidence(f: Facts, traits: dict) -> dict:
 
 
 def _tune(dataset: Dataset, config: CompareConfig, data: Prepared, network: str, chosen, pt_weight: str, facts: Facts,
-          dummy: ModelResult, pools: RunExecutor, report: Callable[[Progress], object]) -> tuple[study.Tuning, dict[str, ModelResult], Facts]:
+          dummy: ModelResult, pools: RunExecutor, report: Callable[[Progress], object],
+          storage: str | None) -> tuple[study.Tuning, dict[str, ModelResult], Facts]:
     """Tune mode: both sides searched with the same budget on the validation rows (``bridge.tuning``); each side's best
     trial is refitted here and scored on the test rows once, as the default models were."""
     task, seed = data.task, config.seed
@@ -137,7 +138,7 @@ def _tune(dataset: Dataset, config: CompareConfig, data: Prepared, network: str,
 
     budget = f"{config.tune.trials} trials per side" if config.tune.trials else f"{config.tune.minutes:g} minutes"
     report(Progress("tuning", 0.97, f"Tuning both sides, {budget}: starting workers"))  # a spawn pool takes seconds to start
-    found = study.tune(dataset, config, space, first, pools.get(), on_trials)
+    found = study.tune(dataset, config, space, first, pools.get(), on_trials, storage=storage)
     sk_params, pt_params = found.best["sklearn"]["params"], found.best["pytorch"]["params"]
     pixels = pixel_layout(data, dataset.images) if dataset.kind == "images" else None
     model, sk_seconds = classical.timed_fit(spaces.sklearn_model(task, sk_params, seed, pixels), data.X_train_flat, data.y_train)
@@ -168,8 +169,12 @@ def _rerun_job(dataset: Dataset, job: tuple) -> tuple[float, float]:
 
 
 def run_comparison(dataset: Dataset, config: CompareConfig = CompareConfig(),
-                   on_progress: Callable[[Progress], object] | None = None) -> Comparison:
+                   on_progress: Callable[[Progress], object] | None = None, study_storage: str | None = None) -> Comparison:
     """Run both sides on the same split of ``dataset`` and weigh the results.
+
+    ``study_storage``: where tune mode keeps its Optuna studies when ``config.tune.storage`` names no place (a job
+    passes an SQLite file in its run folder); it is not part of the config, so a rerun of these settings never
+    writes into another run's folder.
 
     Warnings from numpy, pandas, scikit-learn and PyTorch become notes of the comparison instead of lines
     on stderr: the CLI promises one error line at most there, and a note is where the user reads about the data.
@@ -178,13 +183,13 @@ def run_comparison(dataset: Dataset, config: CompareConfig = CompareConfig(),
     with warnings.catch_warnings(), RunExecutor(dataset, config.tune) as pools:  # filters restored, processes stopped, whatever happens
         warnings.simplefilter("always")  # every occurrence, so a note can say how many times
         warnings.showwarning = tally
-        comparison = _run_comparison(dataset, config, on_progress, pools)
+        comparison = _run_comparison(dataset, config, on_progress, pools, study_storage)
     comparison.notes.extend(tally.notes())
     return comparison
 
 
 def _run_comparison(dataset: Dataset, config: CompareConfig, on_progress: Callable[[Progress], object] | None,
-                    pools: RunExecutor) -> Comparison:
+                    pools: RunExecutor, study_storage: str | None) -> Comparison:
     report = on_progress or (lambda progress: None)
     report(Progress("prepare", 0.02, "Preparing data and the split"))
     data = prepare(dataset, config)
@@ -271,7 +276,8 @@ def _run_comparison(dataset: Dataset, config: CompareConfig, on_progress: Callab
     recommendation["evidence"] = _evidence(facts, data.traits)
     tuning: dict = {}
     if config.tune.on:
-        found, tuned, tuned_facts = _tune(dataset, config, data, network, chosen, pt_weight, facts, models["dummy"], pools, report)
+        found, tuned, tuned_facts = _tune(dataset, config, data, network, chosen, pt_weight, facts, models["dummy"], pools, report,
+                                           study_storage)
         tuned_rec = recommend(tuned_facts).to_dict()
         trials = {side: sum(t["side"] == side for t in found.trials) for side in ("sklearn", "pytorch")}
         reason = tuning_verdict.tuning_reason(facts, tuned_facts, recommendation["verdict"], tuned_rec["verdict"], trials)

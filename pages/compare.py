@@ -12,6 +12,7 @@ import streamlit as st
 
 from bridge.config import CompareConfig, TuneConfig
 from bridge.decision.evaluate import metric_label
+from bridge.outputs.tuning_text import studies_line
 from bridge.tuning.spaces import network_config
 from pages import charts, views
 from pages.charts import CELL_SELECTION
@@ -69,6 +70,9 @@ def tuning_section(comparison, metric: str, label: str) -> None:
     st.altair_chart(charts.sweep_chart(charts.sweep_frame(tuning["trials"]), label), width="stretch")
     st.caption("Trial 0 of each side is the default run's own settings. A cross is a network trial pruned before its last epoch "
                "(its validation loss was worse than the median of earlier trials', or diverged): it has no score and sits at the bottom.")
+    kept = studies_line(tuning)
+    if kept:  # the study names and a path on the server: plain text, like everything that reaches a page
+        st.caption(plain(kept))
 
     st.markdown("**Which knobs mattered** (Optuna's fANOVA importance over the finished trials)")
     columns = st.columns(len(SIDES))

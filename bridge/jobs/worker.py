@@ -23,6 +23,7 @@ from bridge.jobs.store import CANCELLED, DONE, FAILED, RunStore
 if TYPE_CHECKING:  # imported inside execute and standby, after the threads are pinned; named here for annotations only
     from bridge.experiment import Comparison, Progress
 
+STUDY_FILE = "studies.db"  # a tuned run's Optuna studies, in its run folder: kept and pruned with the run
 FLUSH_SECONDS = 0.25  # progress is written (and the cancel flag read) at most this often, plus at every new stage
 
 
@@ -96,7 +97,10 @@ def execute(store: RunStore, run_id: int, threads: int) -> str:
         dataset = store.load_dataset(run.dataset_key)
         if dataset is None:
             raise BridgeError(f"the data of this run ({run.dataset_name}) is no longer stored; upload it again")
-        comparison = run_comparison(dataset, run.config, on_progress=Reporter(store, run_id))
+        folder = store.run_folder(run_id)
+        folder.mkdir(parents=True, exist_ok=True)
+        studies = f"sqlite:///{folder / STUDY_FILE}"
+        comparison = run_comparison(dataset, run.config, on_progress=Reporter(store, run_id), study_storage=studies)
         store.save_result(run_id, comparison)
         store.finish(run_id, DONE, "Done", summary=summary(comparison), report=to_json(comparison))
         return DONE

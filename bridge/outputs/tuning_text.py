@@ -2,7 +2,7 @@
 
 It reads the report's ``tuning`` dict (``Comparison.tuning``, the JSON report's "tuning"): per side, the trials run
 (complete and pruned), the best validation score and its settings, the three knobs that mattered most, and the tuned
-models' scores on the test rows. Plain text, no colours: it goes to a terminal or a log alike.
+models' scores on the test rows, and where the Optuna studies were kept. Plain text, no colours: it goes to a terminal or a log alike.
 """
 
 from __future__ import annotations
@@ -57,4 +57,16 @@ def tuning_summary(tuning: dict, metric: str) -> str:
         scores = "; ".join(f"{SIDE_NAMES[side]} {result['name']} {result['metrics'][metric]:.3f}"
                            for side, result in tested.items() if side in SIDE_NAMES)
         lines.append(f"  Tuned on the test rows (each side's best trial refitted, scored once), {metric}: {scores}")
+    kept = studies_line(tuning)
+    if kept:
+        lines.append(f"  {kept}")
     return "\n".join(lines)
+
+
+def studies_line(tuning: dict) -> str | None:
+    """Where the Optuna studies were kept and how to open them again; None when they lived in memory only."""
+    storage, names = tuning.get("storage"), tuning.get("studies") or {}
+    if not storage or not names:
+        return None
+    opened = " and ".join(f"optuna.load_study(study_name='{name}', storage=URL)" for name in names.values())
+    return f"Optuna studies kept in {storage}: {opened} opens them (optuna-dashboard shows them too)"

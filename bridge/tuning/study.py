@@ -38,9 +38,12 @@ class Tuning:
     importance: dict = field(default_factory=dict)  # side -> {param: share}
     budget: dict = field(default_factory=dict)  # {"trials" or "minutes", "batch", "executor"}
     seconds: dict = field(default_factory=dict)  # side -> wall clock of its search
+    studies: dict = field(default_factory=dict)  # side -> the Optuna study's name in its storage
+    storage: str | None = None  # where the studies are kept, password hidden; None: they lived in memory only
 
     def to_dict(self) -> dict:
-        return {"trials": self.trials, "best": self.best, "importance": self.importance, "budget": self.budget, "seconds": self.seconds}
+        return {"trials": self.trials, "best": self.best, "importance": self.importance, "budget": self.budget,
+                "seconds": self.seconds, "studies": self.studies, "storage": self.storage}
 
 
 def _study(side: str, seed: int, trials: int, storage: str | None, name: str):
@@ -56,13 +59,20 @@ def _study(side: str, seed: int, trials: int, storage: str | None, name: str):
 
 
 def tune(dataset: Dataset, config: CompareConfig, space: Space, first: dict[str, dict], executor,
-         on_progress: Callable[[str, int, int], object] | None = None, name: str = "bridge") -> Tuning:
-    """Search both sides; ``first`` holds each side's default settings (``spaces.defaults``), tried first."""
+         on_progress: Callable[[str, int, int], object] | None = None, name: str = "bridge", storage: str | None = None) -> Tuning:
+    """Search both sides; ``first`` holds each side's default settings (``spaces.defaults``), tried first.
+
+    The studies go to ``config.tune.storage`` when it names one, else to ``storage`` (a job's SQLite file in its run
+    folder), else they live in memory: ``Tuning`` holds every trial either way.
+    """
     budget, result = config.tune, Tuning()
+    storage = budget.storage or storage
+    result.storage = _shown(storage)
     space = spaces.with_defaults(space, first)  # the default run's own settings are drawable, whatever the standard choices
     result.budget = {"trials": budget.trials, "minutes": budget.minutes, "batch": BATCH, "executor": executor.where}
     for side in SIDES:
-        study = _study(side, config.seed, budget.trials, budget.storage, name)
+        study = _study(side, config.seed, budget.trials, storage, name)
+        result.studies[side] = study.study_name
         study.enqueue_trial(first[side])
         deadline = time.monotonic() + budget.minutes * 60 / 2 if budget.minutes else None
         start, done, curves = time.monotonic(), 0, list[dict]()
@@ -87,6 +97,15 @@ def tune(dataset: Dataset, config: CompareConfig, space: Space, first: dict[str,
         result.best[side] = {"number": best.number, "value": best.value, "params": _params_of(result.trials, side, best.number)}
         result.importance[side] = _importance(study, config.seed)
     return result
+
+
+def _shown(storage: str | None) -> str | None:
+    """The storage URL as a report may show it: a database password never reaches a page, a JSON file or a link."""
+    if storage is None:
+        return None
+    from sqlalchemy.engine import make_url
+
+    return make_url(storage).render_as_string(hide_password=True)
 
 
 def _check_finished(side: str, rows: list[dict], minutes: float) -> None:

@@ -89,6 +89,8 @@ def test_a_tuned_run_shows_its_sweep_keeps_it_over_a_reload_and_applies_its_best
     importance_lines = [c for c in texts(at.caption) if "to say which mattered" in c]
     importance_charts = [f for f in chart_frames(at) if "share" in f.columns]
     assert len(importance_lines) + len(importance_charts) == 2  # each side: its knobs' shares, or why there are none
+    [kept] = [c for c in texts(at.caption) if c.startswith("Optuna studies kept in")]
+    assert tuning["studies"]["sklearn"] in kept and "studies.db" in kept  # the job's own file in its run folder
 
     reloaded = AppTest.from_file(APP, default_timeout=TIMEOUT)
     reloaded.query_params["run"] = run.token  # a reload of the page, or the run link shared

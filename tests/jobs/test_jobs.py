@@ -6,6 +6,7 @@ Each test gets its own store folder and, where it trains, its own scheduler; the
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
 import time
@@ -183,3 +184,27 @@ def test_the_cli_lists_stored_runs_and_clears_finished_ones(store, monkeypatch, 
     assert f"1 run(s) in {store.home}" in out and run.token in out and "done" in out
     assert main(["runs", "--clear"]) == 0
     assert "Removed 1 finished run(s)" in capsys.readouterr().out and store.all_runs() == []
+
+
+def test_a_tuned_job_keeps_its_optuna_studies_in_its_run_folder_until_the_run_is_deleted(store, monkeypatch):
+    import optuna
+
+    from bridge.config import TuneConfig
+
+    monkeypatch.setattr(worker_module, "pin_threads", lambda threads: {"share": threads})  # keep this process's own threads
+    tuned = dataclasses.replace(TINY, tune=TuneConfig(trials=2, workers=1, executor="local"))
+    run = store.create("me", "builtin:iris", "iris", tuned)
+    store.claim_next(limit=1)
+    assert worker_module.execute(store, run.id, 1) == DONE, store.get(run.id).error
+    tuning = store.load_result(store.get(run.id)).tuning
+    file = store.run_folder(run.id) / worker_module.STUDY_FILE
+    assert tuning["storage"] == f"sqlite:///{file}" and file.exists()
+    for side, name in tuning["studies"].items():
+        kept = optuna.load_study(study_name=name, storage=tuning["storage"])
+        assert [t.number for t in kept.trials] == [t["number"] for t in tuning["trials"] if t["side"] == side]
+        assert kept.best_trial.number == tuning["best"][side]["number"]
+        if side == "pytorch":  # every epoch's validation loss went to the study, as a pruner and a dashboard read them
+            assert all(len(t.intermediate_values) == 3 for t in kept.trials)
+    assert store.get(run.id).config.tune.storage is None  # the file is the run's, not a setting a rerun would copy
+    store.delete(run.id)
+    assert not file.exists()

@@ -190,6 +190,13 @@ def test_two_tuned_runs_can_keep_their_studies_in_the_same_storage(tmp_path):
     once = study.tune(dataset, run, space, first, InProcess(dataset))
     again = study.tune(dataset, run, space, first, InProcess(dataset))
     assert _without_timings(once) == _without_timings(again)
+    assert once.storage == again.storage == run.tune.storage and set(once.studies.values()).isdisjoint(again.studies.values())
+
+
+def test_a_storage_password_never_reaches_the_report():
+    shown = study._shown("postgresql://bridge:s3cret@db.example:5432/studies")
+    assert "s3cret" not in shown and shown.startswith("postgresql://bridge:***@db.example")
+    assert study._shown(None) is None
 
 
 class NetworksDiverge(InProcess):
