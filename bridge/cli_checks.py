@@ -92,7 +92,9 @@ def check_tuning(args: argparse.Namespace, config: CompareConfig) -> None:
 
 
 def _check_scheduler(setting: str) -> None:
-    """One TCP connection to the scheduler's port: nobody there fails now, in seconds, instead of after the default run."""
+    """A scheduler that answers, with workers that run this Bridge: checked now, in seconds, instead of after the default run.
+
+    A TCP connection first, so a port with nobody there fails without the Dask client's own retries."""
     found = EXECUTOR.fullmatch(setting)
     assert found is not None, "checked by parse_executor"
     host, port = found["host"].strip("[]"), int(found["port"])
@@ -101,6 +103,9 @@ def _check_scheduler(setting: str) -> None:
     except OSError as exc:
         raise BridgeError(f"no Dask scheduler answers at {host}:{port} ({exc.strerror or exc}); start one with `dask scheduler` "
                           "and workers with `dask worker`, or use --executor local") from None
+    from bridge.tuning.executors import open_cluster
+
+    open_cluster(f"tcp://{found['host']}:{port}").close()
 
 
 def check_storage(url: str) -> None:

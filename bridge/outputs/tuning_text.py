@@ -69,4 +69,4 @@ def studies_line(tuning: dict) -> str | None:
     if not storage or not names:
         return None
     opened = " and ".join(f"optuna.load_study(study_name='{name}', storage=URL)" for name in names.values())
-    return f"Optuna studies kept in {storage}: {opened} opens them (optuna-dashboard shows them too)"
+    return f"Optuna studies kept in {storage}: {opened} open them (optuna-dashboard shows them too)"

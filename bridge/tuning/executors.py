@@ -66,22 +66,75 @@ class DaskPool:
 
     @classmethod
     def connect(cls, dataset: Dataset, address: str) -> DaskPool:
-        try:
-            from distributed import Client
-        except ImportError:  # distributed is in requirements.txt; a trimmed install may lack it
-            raise BridgeError("the Dask executor needs the distributed package; pip install distributed, or use --executor local") from None
-        try:
-            client = Client(address, timeout="10s")
-        except OSError as exc:
-            raise BridgeError(f"no Dask scheduler answers at {address} ({exc}); start one with `dask scheduler`, or use --executor local") from None
-        return cls(dataset, client)
+        return cls(dataset, open_cluster(address))
 
     def map(self, function: Callable, jobs: Sequence) -> list:
         futures = [self.client.submit(function, self._dataset, job, pure=False) for job in jobs]
-        return self.client.gather(futures)
+        try:
+            return self.client.gather(futures)
+        except Exception as exc:  # a worker that joined without Bridge fails to unpickle the task: say what to install
+            _raise_if_missing_bridge(exc, self.client.scheduler.address)
+            raise
 
     def close(self) -> None:
         self.client.close()
+
+
+WORKER_WAIT_SECONDS = 10  # for a first worker to join the scheduler before a run gives up, rather than wait forever
+
+
+def _bridge_version() -> str:
+    """Runs on each Dask worker: unpickling this function imports Bridge there, so a worker without it fails here."""
+    from bridge import __version__
+
+    return __version__
+
+
+def _raise_if_missing_bridge(exc: Exception, address: str) -> None:
+    # distributed hands a worker's import error back as a bare Exception holding its repr, the scheduler's as itself
+    if "No module named 'bridge" in str(exc):
+        raise BridgeError(f"the Dask scheduler or a worker of {address} cannot import Bridge; install it on every machine of the "
+                          "cluster (pip install ., the same version as here), start `dask scheduler` and `dask worker` again, "
+                          "or use --executor local") from None
+
+
+def open_cluster(address: str):
+    """A ``distributed.Client`` on ``address`` whose workers run this version of Bridge; one line of advice otherwise.
+
+    Checked before any task goes out: a scheduler with no workers would leave a run waiting forever, and a scheduler
+    or worker without Bridge (or with another version) would fail each trial, or tune another search than this machine's.
+    """
+    from bridge import __version__
+
+    try:
+        from distributed import Client
+    except ImportError:  # distributed is in requirements.txt; a trimmed install may lack it
+        raise BridgeError("the Dask executor needs the distributed package; pip install distributed, or use --executor local") from None
+    try:
+        client = Client(address, timeout="10s")
+    except OSError as exc:
+        raise BridgeError(f"no Dask scheduler answers at {address} ({exc}); start one with `dask scheduler`, or use --executor local") from None
+    try:
+        try:
+            client.wait_for_workers(1, timeout=WORKER_WAIT_SECONDS)
+        except TimeoutError:
+            raise BridgeError(f"the Dask scheduler at {address} has no workers; start them with `dask worker {address} --nthreads 1`, "
+                              "or use --executor local") from None
+        try:  # the scheduler unpickles every task graph, so it needs Bridge as much as the workers do
+            versions = {f"scheduler {address}": client.run_on_scheduler(_bridge_version),
+                        **{f"worker {worker}": version for worker, version in client.run(_bridge_version).items()}}
+        except Exception as exc:
+            _raise_if_missing_bridge(exc, address)
+            raise
+        other = {worker: version for worker, version in versions.items() if version != __version__}
+        if other:
+            worker, version = next(iter(other.items()))
+            raise BridgeError(f"the Dask {worker} runs Bridge {version} and this machine {__version__}; install the same version "
+                              "on every machine of the cluster, or use --executor local")
+    except BaseException:
+        client.close()
+        raise
+    return client
 
 
 def executor_for(dataset: Dataset, setting: str, workers: int, threads: int = 1) -> LocalPool | DaskPool:
