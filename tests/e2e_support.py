@@ -9,10 +9,11 @@ context of their own (their own XSRF cookie, so their own runs); a failure saves
 screenshot of every open page and the server's log in test-artifacts/. The helpers below them are
 what a person does and reads, waiting on text the page shows, never on sleeps.
 
-A test file imports the fixtures it uses, with the ones they depend on (`chromium` for `browser`,
-`shared_server` for `app_url` and `people`): pytest finds a fixture in the test module's namespace
-and knows it by its `name=`. The functions end in `_fixture` so that a test's argument (`browser`)
-never shadows an imported name, which linters would flag as a redefinition.
+The test files import none of the fixtures: tests/app/conftest.py imports all six, so pytest offers
+them (by their `name=`) to every test in tests/app/ and each test just names the ones it uses as
+arguments. The functions end in `_fixture` so that a test's argument (`browser`) never shadows an
+imported name, which linters would flag as a redefinition. `set_up_run` and `start_run` are the
+steps most tests begin with: arrive, upload a CSV of their own, open Train, set it up (and press Run).
 """
 
 from __future__ import annotations
@@ -241,6 +242,30 @@ def early_stopping_off(page) -> None:
 
 def run_button(page):
     return page.get_by_role("button", name="Run", exact=True)
+
+
+def set_up_run(page, url: str, tmp_path: Path, name: str, *, rows: int = 120, seed: int = 0, epochs: int | None = None,
+               early_stopping: bool = True, widest: bool = False) -> None:
+    """Arrive at ``url``, upload ``name`` (``rows`` rows drawn with ``seed``), open Train and set up a run without pressing Run.
+
+    ``widest`` sets the 512-unit width, ``epochs`` the epoch slider (left at the page's default if not given) and
+    ``early_stopping=False`` turns early stopping off, in that order.
+    """
+    arrive(page, url)
+    upload(page, tmp_path, name, rows=rows, seed=seed)
+    open_page(page, "Train")
+    if widest:
+        set_widest(page)
+    if epochs is not None:
+        set_epochs(page, epochs)
+    if not early_stopping:
+        early_stopping_off(page)
+
+
+def start_run(page, url: str, tmp_path: Path, name: str, **settings) -> None:
+    """``set_up_run`` with these ``settings``, then one click on Run."""
+    set_up_run(page, url, tmp_path, name, **settings)
+    run_button(page).click()
 
 
 def progress(page, text: str | re.Pattern):

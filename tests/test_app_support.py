@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
@@ -128,6 +129,14 @@ def new_app() -> AppTest:
     return at
 
 
+def opened_link(token: str) -> AppTest:
+    """A new session opened on a run link (``?run=<token>``): a reload of the page, or someone the link was sent to."""
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params["run"] = token
+    at.run()
+    return at
+
+
 def go(at: AppTest, page: str) -> AppTest:
     at.switch_page(PAGES[page]).run()
     assert not at.exception, f"{page}: {[e.value for e in at.exception]}"
@@ -174,6 +183,11 @@ def train(at: AppTest, settings: dict | None = None) -> AppTest:
     return click_run(set_settings(at, {**TINY, **(settings or {})}))
 
 
+def on_train(name: str = "labels.csv", data: bytes | None = None) -> AppTest:
+    """A new session that uploaded a small CSV and opened Train: nothing set, nothing run yet."""
+    return go(upload(new_app(), name, data if data is not None else table_csv()), "train")
+
+
 def trained_app(name: str = "labels.csv", data: bytes | None = None) -> AppTest:
     """A session that uploaded a small CSV and ran one tiny comparison on it."""
     at = upload(new_app(), name, data if data is not None else table_csv())
@@ -182,6 +196,11 @@ def trained_app(name: str = "labels.csv", data: bytes | None = None) -> AppTest:
 
 def metric_values(at: AppTest) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
+
+
+def chart_frames(at: AppTest) -> list:
+    """The tables behind every chart on the page shown (Arrow streams inside the Vega-Lite specs)."""
+    return [pa.ipc.open_stream(d.data.data).read_pandas() for c in at.get("vega_lite_chart") for d in c.proto.datasets]
 
 
 def unescaped(text: str) -> str:

@@ -8,20 +8,20 @@ history compares two runs. What each page shows after a run is in tests/app/test
 
 from __future__ import annotations
 
-import pyarrow as pa
 import pytest
-from streamlit.testing.v1 import AppTest
 from test_app_support import (
-    APP,
     ROOT,
     SCORE,
     TINY,
     await_runs,
+    chart_frames,
     click_run,
     go,
     metric_values,
     navigation_as_served,
     new_app,
+    on_train,
+    opened_link,
     press_run,
     regression_csv,
     runs_made,
@@ -77,9 +77,7 @@ def test_the_same_dataset_and_settings_return_the_stored_result_without_training
 
 
 def test_pressing_run_twice_queues_once_and_the_result_still_arrives():
-    at = upload(new_app(), "labels.csv", table_csv())
-    go(at, "train")
-    set_settings(at, TINY)
+    at = set_settings(on_train(), TINY)
     press_run(at)
     press_run(at)  # a double click: the second press finds the first run waiting
     assert texts(at.info) == ["A run with these settings is already waiting or training; its result will appear here when it ends."]
@@ -91,8 +89,7 @@ def test_pressing_run_twice_queues_once_and_the_result_still_arrives():
 
 
 def test_a_session_queues_at_most_three_runs_and_says_why_it_refuses_a_fourth():
-    at = upload(new_app(), "labels.csv", table_csv())
-    go(at, "train")
+    at = on_train()
     for epochs in (3, 4, 5):
         press_run(set_settings(at, {**TINY, "Epochs (at most)": epochs}))
     press_run(set_settings(at, {**TINY, "Epochs (at most)": 6}))
@@ -135,18 +132,14 @@ def test_a_run_link_restores_the_results_pages_and_lists_nothing_else():
     alice = trained_app("alice.csv", table_csv(seed=11))
     shown = metric_values(alice)
     token = alice.query_params["run"]
-    carol = AppTest.from_file(APP, default_timeout=120)
-    carol.query_params["run"] = token  # a shared link, or Alice's own reload
-    carol.run()
+    carol = opened_link(token)  # a shared link, or Alice's own reload
     assert not carol.exception and "alice.csv: 120 rows x 4 columns" in sidebar_text(carol)
     go(carol, "compare")
     assert metric_values(carol)["PyTorch: PyTorch MLP"] == shown["PyTorch: PyTorch MLP"]
     go(carol, "train")
     assert "Runs on this dataset" not in texts(carol.subheader)  # the link opens its run; Alice's history stays hers
 
-    dave = AppTest.from_file(APP, default_timeout=120)
-    dave.query_params["run"] = "made-up-token"
-    dave.run()
+    dave = opened_link("made-up-token")
     assert any("unknown or its run was removed" in w for w in texts(dave.warning)) and not dave.exception
 
 
@@ -171,6 +164,5 @@ def test_history_shows_every_run_and_what_changed_between_two():
                                                                                               ("learning rate", "0.001", "0.003")}
     scores = next(d.value for d in at.dataframe if "measure" in d.value.columns)
     assert list(scores["measure"])[:2] == ["scikit-learn balanced_accuracy", "PyTorch balanced_accuracy"]
-    frames = [pa.ipc.open_stream(d.data.data).read_pandas() for c in at.get("vega_lite_chart") for d in c.proto.datasets]
-    assert any(set(f.get("run", [])) == {"#1", "#2"} for f in frames)  # both runs' loss curves on one chart
+    assert any(set(f.get("run", [])) == {"#1", "#2"} for f in chart_frames(at))  # both runs' loss curves on one chart
     assert not at.get("help")  # nothing printed by Streamlit's magic (a bare expression once put a docstring here)

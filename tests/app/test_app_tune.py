@@ -7,25 +7,22 @@ A run without tuning shows none of it. The chart's table, the tuning progress ba
 
 from __future__ import annotations
 
-import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 from test_app_support import (
-    APP,
-    TIMEOUT,
     TINY,
+    chart_frames,
     click_run,
     go,
     navigation_as_served,
-    new_app,
+    on_train,
+    opened_link,
     runs_made,
     set_settings,
     shown_comparison,
     sidebar_text,
-    table_csv,
     texts,
     trained_app,
-    upload,
     widget,
 )
 
@@ -44,18 +41,13 @@ def served(monkeypatch):
     navigation_as_served(monkeypatch)
 
 
-def chart_frames(at: AppTest) -> list:
-    return [pa.ipc.open_stream(d.data.data).read_pandas() for c in at.get("vega_lite_chart") for d in c.proto.datasets]
-
-
 def sweep_of(at: AppTest):
     """The sweep chart's table on the page shown, or None."""
     return next((f for f in chart_frames(at) if {"trial", "state", "best"} <= set(f.columns)), None)
 
 
 def tuned_app() -> AppTest:
-    at = upload(new_app(), "labels.csv", table_csv())
-    go(at, "train")
+    at = on_train()
     set_settings(at, {**SLOW_NETWORK, TOGGLE: True}).run()
     widget(at, TRIALS).set_value(4).run()
     [line] = [c for c in texts(at.caption) if c.startswith("Each side gets 4 trials")]
@@ -92,9 +84,7 @@ def test_a_tuned_run_shows_its_sweep_keeps_it_over_a_reload_and_applies_its_best
     [kept] = [c for c in texts(at.caption) if c.startswith("Optuna studies kept in")]
     assert tuning["studies"]["sklearn"] in kept and "studies.db" in kept  # the job's own file in its run folder
 
-    reloaded = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    reloaded.query_params["run"] = run.token  # a reload of the page, or the run link shared
-    reloaded.run()
+    reloaded = opened_link(run.token)  # a reload of the page, or the run link shared
     go(reloaded, "compare")
     assert sweep_of(reloaded) is not None and sweep_of(reloaded).equals(sweep)
 

@@ -22,25 +22,17 @@ from e2e_support import (
     UI_MS,
     VERDICT,
     WAITING,
-    app_url_fixture,  # noqa: F401  (a fixture: pytest finds it here)
-    arrive,
-    browser_fixture,  # noqa: F401  (a fixture: pytest finds it here)
-    chromium_fixture,  # noqa: F401  (a fixture: pytest finds it here)
-    early_stopping_off,
     history_rows,
     last_run_caption,
     open_page,
-    people_fixture,  # noqa: F401  (a fixture: pytest finds it here)
     progress,
     result_metrics,
     run_button,
     scores,
-    set_epochs,
-    set_widest,
-    shared_server_fixture,  # noqa: F401  (a fixture: pytest finds it here)
+    set_up_run,
     sidebar,
+    start_run,
     token_of,
-    upload,
 )
 from playwright.sync_api import expect
 
@@ -50,12 +42,7 @@ from bridge.jobs import wait
 @pytest.mark.e2e
 def test_upload_run_and_read_the_verdict_in_chromium(app_url, people, tmp_path, shared_server):
     page = people()
-    arrive(page, app_url)
-    upload(page, tmp_path, "labels.csv")
-
-    open_page(page, "Train")
-    set_epochs(page, 3)
-    run_button(page).click()
+    start_run(page, app_url, tmp_path, "labels.csv", epochs=3)
     expect(page.get_by_text(QUEUED)).to_be_visible(timeout=UI_MS)
     expect(result_metrics(page)).to_be_visible(timeout=RUN_MS)
     expect(page.get_by_text(re.compile(r"^The run on labels\.csv finished in \d+\.\d s\.$"))).to_be_visible()
@@ -78,10 +65,7 @@ def test_upload_run_and_read_the_verdict_in_chromium(app_url, people, tmp_path, 
 @pytest.mark.e2e
 def test_a_double_click_on_run_makes_one_run_and_a_third_click_reuses_it(app_url, people, tmp_path, shared_server):
     page = people()
-    arrive(page, app_url)
-    upload(page, tmp_path, "double.csv", seed=1)
-    open_page(page, "Train")
-    set_epochs(page, 3)
+    set_up_run(page, app_url, tmp_path, "double.csv", seed=1, epochs=3)
 
     run_button(page).dblclick()
     # The first click queues the run; the second either finds it waiting or (its rerun having cut the first short) queues it itself.
@@ -104,12 +88,8 @@ def test_a_double_click_on_run_makes_one_run_and_a_third_click_reuses_it(app_url
 @pytest.mark.e2e
 def test_leaving_train_mid_run_the_result_follows_and_is_there_on_return(app_url, people, tmp_path, shared_server):
     page = people()
-    arrive(page, app_url)
-    upload(page, tmp_path, "leave.csv", seed=2)
-    open_page(page, "Train")
-    set_epochs(page, 300)
-    early_stopping_off(page)  # all 300 epochs (of a tiny table): seconds of training, after seconds to start the process
-    run_button(page).click()
+    # all 300 epochs (of a tiny table): seconds of training, after seconds to start the process
+    start_run(page, app_url, tmp_path, "leave.csv", seed=2, epochs=300, early_stopping=False)
     expect(page.get_by_text(QUEUED)).to_be_visible(timeout=UI_MS)
 
     open_page(page, "Compare")
@@ -136,13 +116,8 @@ def test_leaving_train_mid_run_the_result_follows_and_is_there_on_return(app_url
 @pytest.mark.e2e
 def test_cancel_a_long_run_while_pytorch_trains(app_url, people, tmp_path, shared_server):
     page = people()
-    arrive(page, app_url)
-    upload(page, tmp_path, "cancel.csv", rows=1000, seed=3)
-    open_page(page, "Train")
-    set_widest(page)
-    set_epochs(page, 300)
-    early_stopping_off(page)  # 300 epochs of a 512-wide network on 1000 rows, three seeds: minutes, unless cancelled
-    run_button(page).click()
+    # 300 epochs of a 512-wide network on 1000 rows, three seeds: minutes, unless cancelled
+    start_run(page, app_url, tmp_path, "cancel.csv", rows=1000, seed=3, widest=True, epochs=300, early_stopping=False)
     expect(page.get_by_text(QUEUED)).to_be_visible(timeout=UI_MS)
 
     expect(progress(page, re.compile(r"^cancel\.csv: PyTorch epoch \d+ of at most 300"))).to_be_visible(timeout=RUN_MS)
@@ -159,11 +134,7 @@ def test_cancel_a_long_run_while_pytorch_trains(app_url, people, tmp_path, share
 @pytest.mark.e2e
 def test_a_reload_while_a_run_trains_still_gets_its_result(app_url, people, tmp_path, shared_server):
     page = people()
-    arrive(page, app_url)
-    upload(page, tmp_path, "midway.csv", seed=7)
-    open_page(page, "Train")
-    set_epochs(page, 3)
-    run_button(page).click()
+    start_run(page, app_url, tmp_path, "midway.csv", seed=7, epochs=3)
     expect(progress(page, re.compile(r"^midway\.csv: "))).to_be_visible(timeout=UI_MS)
 
     page.reload()
@@ -179,12 +150,8 @@ def test_a_reload_while_a_run_trains_still_gets_its_result(app_url, people, tmp_
 @pytest.mark.e2e
 def test_the_sidebar_shows_the_run_training_on_the_train_page_too(app_url, people, tmp_path):
     page = people()
-    arrive(page, app_url)
-    upload(page, tmp_path, "sidebar.csv", seed=8)
-    open_page(page, "Train")
-    set_epochs(page, 300)
-    early_stopping_off(page)  # long enough to be still training while we look; the fixture cancels it afterwards
-    run_button(page).click()
+    # long enough to be still training while we look; the fixture cancels it afterwards
+    start_run(page, app_url, tmp_path, "sidebar.csv", seed=8, epochs=300, early_stopping=False)
     expect(progress(page, re.compile(r"^sidebar\.csv: "))).to_be_visible(timeout=UI_MS)  # the page's own panel shows it
     expect(sidebar(page).get_by_text(re.compile(r"^Training on sidebar\.csv: "))).to_be_visible(timeout=10_000)
     expect(sidebar(page).get_by_role("button", name="Cancel", exact=True)).to_be_visible()

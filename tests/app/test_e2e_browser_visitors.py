@@ -18,25 +18,19 @@ from e2e_support import (
     RUN_MS,
     UI_MS,
     VIEWPORT,
-    app_url_fixture,  # noqa: F401  (a fixture: pytest finds it here)
     arrive,
-    browser_fixture,  # noqa: F401  (a fixture: pytest finds it here)
-    chromium_fixture,  # noqa: F401  (a fixture: pytest finds it here)
-    fresh_server_fixture,  # noqa: F401  (a fixture: pytest finds it here)
     history_rows,
     last_run_caption,
     open_page,
-    people_fixture,  # noqa: F401  (a fixture: pytest finds it here)
     progress,
     result_metrics,
     run_button,
     save_artifacts,
     scores,
-    set_epochs,
-    shared_server_fixture,  # noqa: F401  (a fixture: pytest finds it here)
+    set_up_run,
     sidebar,
+    start_run,
     token_of,
-    upload,
 )
 from playwright.sync_api import expect
 
@@ -44,11 +38,7 @@ from playwright.sync_api import expect
 @pytest.mark.e2e
 def test_a_run_link_opens_elsewhere_and_a_reload_keeps_the_result(app_url, people, tmp_path, shared_server):
     alice = people()
-    arrive(alice, app_url)
-    upload(alice, tmp_path, "link.csv", seed=4)
-    open_page(alice, "Train")
-    set_epochs(alice, 3)
-    run_button(alice).click()
+    start_run(alice, app_url, tmp_path, "link.csv", seed=4, epochs=3)
     expect(result_metrics(alice)).to_be_visible(timeout=RUN_MS)
     expect(alice).to_have_url(re.compile(r"\?run="))
     token, shown = token_of(alice), scores(alice)
@@ -77,13 +67,8 @@ def test_a_run_link_opens_elsewhere_and_a_reload_keeps_the_result(app_url, peopl
 @pytest.mark.e2e
 def test_two_people_at_once_one_waits_in_the_queue_and_neither_sees_the_other(app_url, people, tmp_path, shared_server):
     alice, bob = people(), people()
-    arrive(alice, app_url)
-    upload(alice, tmp_path, "alice.csv", seed=5)
-    open_page(alice, "Train")
-    arrive(bob, app_url)
-    upload(bob, tmp_path, "bob.csv", seed=6)
-    open_page(bob, "Train")
-    set_epochs(bob, 3)
+    set_up_run(alice, app_url, tmp_path, "alice.csv", seed=5)  # the page's default epochs
+    set_up_run(bob, app_url, tmp_path, "bob.csv", seed=6, epochs=3)
 
     run_button(alice).click()
     # Alice's run holds the one training slot (its process takes seconds just to start) when Bob presses Run
