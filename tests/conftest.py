@@ -1,5 +1,8 @@
 """Shared fixtures: tiny seeded data, a fast training config, and comparisons run once per session.
 
+The data and the config are made by tests/tiny_data.py, which test files import by name; nothing imports this file
+by name, since each conftest is a module named ``conftest`` (tests/app has one of its own).
+
 Everything is small and seeded so the suite is fast and gives the same numbers on every run.
 """
 
@@ -15,13 +18,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bridge.config import CompareConfig, MLPConfig, TrainConfig
+from bridge.config import CompareConfig, TrainConfig
 
 # The tests sit in folders that mirror bridge/ (tests/io, tests/models, ...); their shared helpers (files.py,
-# test_app_support.py, e2e_support.py, this conftest) stay here, importable from every folder whatever import mode runs.
+# test_app_support.py, e2e_support.py, tiny_data.py, this conftest) stay here, importable from every folder whatever import mode runs.
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-SEED = 0
+from tiny_data import MISSING_TARGET_ROWS, SEED, fast_config_with, tiny_classification, tiny_regression  # noqa: E402  (after sys.path)
+
 _HOME = tempfile.mkdtemp(prefix="bridge-test-home-")
 os.environ["BRIDGE_HOME"] = _HOME  # set at import, before any test makes a store: runs never land in the user's cache folder
 
@@ -33,37 +37,6 @@ def pytest_unconfigure(config):
     LocalExecutor.stop_all()
     shutil.rmtree(_HOME, ignore_errors=True)
 
-CLASSIFICATION_ROWS = 150
-MISSING_TARGET_ROWS = (3, 40, 77)  # rows whose label is blanked in the classification CSV
-
-
-def _classification_frame(rows: int = CLASSIFICATION_ROWS, seed: int = SEED) -> pd.DataFrame:
-    """Three numeric features, one category and a two-class label that depends on them."""
-    rng = np.random.default_rng(seed)
-    X = rng.normal(size=(rows, 3))
-    color = rng.choice(["red", "green", "blue"], size=rows)
-    signal = X[:, 0] + X[:, 1] + 0.8 * (color == "red")
-    return pd.DataFrame({"x0": X[:, 0], "x1": X[:, 1], "x2": X[:, 2], "color": color, "label": np.where(signal > 0.3, "pos", "neg")})
-
-
-def _regression_frame(rows: int = 150, seed: int = SEED) -> pd.DataFrame:
-    """A numeric target around 1000 with a linear and a curved part."""
-    rng = np.random.default_rng(seed)
-    X = rng.normal(size=(rows, 3))
-    color = rng.choice(["red", "green", "blue"], size=rows)
-    price = 1000 + 50 * X[:, 0] + 20 * X[:, 1] ** 2 + 15 * (color == "blue") + rng.normal(scale=2.0, size=rows)
-    return pd.DataFrame({"x0": X[:, 0], "x1": X[:, 1], "x2": X[:, 2], "color": color, "price": price})
-
-
-def _fast_config(**overrides) -> CompareConfig:
-    settings = {
-        "mlp": MLPConfig(hidden_layers=1, width=32, dropout=0.0),
-        "train": TrainConfig(epochs=8, lr=0.01, batch_size=32, patience=0, device="cpu"),
-        "repeats": 1,
-        "seed": SEED,
-    }
-    settings.update(overrides)
-    return CompareConfig(**settings)
 
 
 @pytest.fixture
@@ -73,18 +46,18 @@ def rng() -> np.random.Generator:
 
 @pytest.fixture
 def classification_frame() -> pd.DataFrame:
-    return _classification_frame()
+    return tiny_classification()
 
 
 @pytest.fixture
 def regression_frame() -> pd.DataFrame:
-    return _regression_frame()
+    return tiny_regression()
 
 
 @pytest.fixture
 def fast_config() -> CompareConfig:
     """Small network, few epochs, one seed, CPU: seconds per comparison."""
-    return _fast_config()
+    return fast_config_with()
 
 
 @pytest.fixture
@@ -117,12 +90,12 @@ def classification_run(tmp_path_factory):
     from bridge.experiment import run_comparison
     from bridge.io.data import load_dataset
 
-    frame = _classification_frame().astype({"label": object})
+    frame = tiny_classification().astype({"label": object})
     frame.loc[list(MISSING_TARGET_ROWS), "label"] = np.nan
     path = tmp_path_factory.mktemp("classification") / "labels.csv"
     frame.to_csv(path, index=False)
     progress = []
-    comparison = run_comparison(load_dataset(path), _fast_config(repeats=2), on_progress=progress.append)
+    comparison = run_comparison(load_dataset(path), fast_config_with(repeats=2), on_progress=progress.append)
     return SimpleNamespace(comparison=comparison, progress=progress, path=path, frame=frame, csv_rows=len(frame))
 
 
@@ -132,11 +105,11 @@ def regression_run(tmp_path_factory):
     from bridge.experiment import run_comparison
     from bridge.io.data import load_dataset
 
-    frame = _regression_frame()
+    frame = tiny_regression()
     path = tmp_path_factory.mktemp("regression") / "prices.csv"
     frame.to_csv(path, index=False)
     progress = []
-    config = _fast_config(train=TrainConfig(epochs=15, lr=0.01, batch_size=32, patience=0, device="cpu"))
+    config = fast_config_with(train=TrainConfig(epochs=15, lr=0.01, batch_size=32, patience=0, device="cpu"))
     comparison = run_comparison(load_dataset(path), config, on_progress=progress.append)
     return SimpleNamespace(comparison=comparison, progress=progress, path=path, frame=frame, csv_rows=len(frame))
 

@@ -13,8 +13,8 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import _fast_config
 from files import one_line
+from tiny_data import fast_config_with
 
 from bridge.cli import EXIT_BAD_INPUT, main
 from bridge.errors import BridgeError
@@ -66,7 +66,7 @@ def test_a_one_hot_name_equal_to_a_column_is_renamed():
     frame = numbers().assign(color=["red", "blue"] * 20, color_red=np.arange(40.0), y=["a", "b", "b", "a"] * 10)
     frame.loc[3, "x"] = np.nan  # adds 'missingindicator_x', which a column of that name already holds
     frame["missingindicator_x"] = np.arange(40.0) % 7
-    comparison = run_comparison(Dataset("t", "table", frame=frame, default_target="y"), _fast_config(baseline="linear"))
+    comparison = run_comparison(Dataset("t", "table", frame=frame, default_target="y"), fast_config_with(baseline="linear"))
     names = comparison.prepared.feature_names
     assert len(names) == len(set(names)) and {"color_red", "color_red_2", "missingindicator_x", "missingindicator_x_2"} <= set(names)
     assert "the derived feature 'color_red' is named 'color_red_2', as a column 'color_red' already exists" in comparison.notes

@@ -11,6 +11,7 @@ from dataclasses import replace
 
 import numpy as np
 from text_data import reviews
+from tiny_data import fast_config_with, tiny_classification, tiny_regression
 
 from bridge.config import CompareConfig, TrainConfig, TuneConfig
 from bridge.io.data import Dataset
@@ -21,9 +22,7 @@ EPOCHS = 5
 
 def table(task: str = "classification", rows: int = 150, name: str = "tiny") -> Dataset:
     """150 seeded rows: three numbers and a colour, a two-class label or a price."""
-    from conftest import _classification_frame, _regression_frame  # here, not above: see ``what_a_worker_holds``
-
-    frame = _classification_frame(rows) if task == "classification" else _regression_frame(rows)
+    frame = tiny_classification(rows) if task == "classification" else tiny_regression(rows)
     return Dataset(name, "table", frame=frame, default_target="label" if task == "classification" else "price")
 
 
@@ -53,18 +52,16 @@ def images(per_class: int = 20, side: int = 8) -> Dataset:
 
 def config(trials: int = 6, workers: int = 2, **changes) -> CompareConfig:
     """A small MLP trained for EPOCHS epochs on the CPU, one seed, ``trials`` per side on ``workers`` local processes."""
-    from conftest import _fast_config
-
-    base = _fast_config(train=TrainConfig(epochs=EPOCHS, lr=0.01, batch_size=32, patience=0, device="cpu"),
-                        tune=TuneConfig(trials=trials, workers=workers, executor="local"))
+    base = fast_config_with(train=TrainConfig(epochs=EPOCHS, lr=0.01, batch_size=32, patience=0, device="cpu"),
+                            tune=TuneConfig(trials=trials, workers=workers, executor="local"))
     return replace(base, **changes)
 
 
 def what_a_worker_holds(dataset: Dataset, run: CompareConfig) -> tuple:
     """A job for a pool: the worker's process id, its dataset object's id, and the rows of its prepared copy of the data.
 
-    Workers import this module to run it; it imports the tests' conftest only inside functions they never call, since
-    importing it makes a temporary home folder that only the test process removes.
+    Workers import this module to run it; it never imports the tests' conftest, since importing that makes a temporary
+    home folder that only the test process removes (its data comes from tests/tiny_data.py, which has no side effect).
     """
     import os
 
