@@ -28,7 +28,7 @@ TINY = {"Hidden layers (MLP)": 1, "Width (units per layer)": 8, "Epochs (at most
 
 
 def navigation_as_served(monkeypatch) -> None:
-    """Run app.py on every AppTest run, as the server does (each test file calls this from an autouse fixture).
+    """Run app.py on every AppTest run, as the server does (tests/app/conftest.py calls this for every test there).
 
     Streamlit falls back to its old pages/-folder mode when a folder named pages/ sits beside the
     script; the server leaves that mode for good once app.py calls st.navigation, but AppTest

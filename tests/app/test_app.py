@@ -22,7 +22,6 @@ from test_app_support import (
     go,
     images_zip,
     metric_values,
-    navigation_as_served,
     new_app,
     regression_csv,
     runs_made,
@@ -35,11 +34,6 @@ from test_app_support import (
     upload,
     widget,
 )
-
-
-@pytest.fixture(autouse=True)
-def served(monkeypatch):
-    navigation_as_served(monkeypatch)
 
 
 def test_a_first_visit_starts_on_data_with_a_builtin_dataset():

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
-from test_app_support import navigation_as_served, store_finished_run
+from test_app_support import store_finished_run
 
 from bridge.config import CNNConfig, CompareConfig, MLPConfig, TrainConfig
 from bridge.experiment import run_comparison
@@ -36,7 +36,6 @@ def runs():
 @pytest.fixture(params=list(CONFIGS))
 def app(request, runs, monkeypatch):
     """The app with one finished run in the session, stored the way the Train page stores it."""
-    navigation_as_served(monkeypatch)
     dataset, config, comparison = runs[request.param]
     at = AppTest.from_file(APP, default_timeout=60)
     source = f"builtin:{request.param}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from streamlit.testing.v1 import AppTest
-from test_app_support import APP, TIMEOUT, navigation_as_served, store_finished_run
+from test_app_support import APP, TIMEOUT, store_finished_run
 from text_data import BAD, GOOD, reviews
 
 from bridge.config import CompareConfig, MLPConfig, TextConfig, TrainConfig
@@ -26,7 +26,6 @@ def text_run():
 @pytest.fixture
 def note(text_run, monkeypatch) -> AppTest:
     """The Bridge note page with the text run stored as this session's finished run."""
-    navigation_as_served(monkeypatch)
     dataset, comparison = text_run
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     source = "upload:reviews-for-the-note"

@@ -18,7 +18,6 @@ from test_app_support import (
     VERDICT_HEADERS,
     go,
     metric_values,
-    navigation_as_served,
     new_app,
     runs_made,
     sidebar_text,
@@ -29,11 +28,6 @@ from test_app_support import (
     unescaped,
     upload,
 )
-
-
-@pytest.fixture(autouse=True)
-def served(monkeypatch):
-    navigation_as_served(monkeypatch)
 
 
 def zipped(files: dict[str, bytes]) -> bytes:

@@ -8,7 +8,6 @@ history compares two runs. What each page shows after a run is in tests/app/test
 
 from __future__ import annotations
 
-import pytest
 from test_app_support import (
     ROOT,
     SCORE,
@@ -18,7 +17,6 @@ from test_app_support import (
     click_run,
     go,
     metric_values,
-    navigation_as_served,
     new_app,
     on_train,
     opened_link,
@@ -35,11 +33,6 @@ from test_app_support import (
     upload,
     widget,
 )
-
-
-@pytest.fixture(autouse=True)
-def served(monkeypatch):
-    navigation_as_served(monkeypatch)
 
 
 def test_moving_a_slider_without_run_does_not_retrain_and_marks_the_result_as_older():

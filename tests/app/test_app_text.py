@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pytest
 from streamlit.testing.v1 import AppTest
 from test_app_support import (
     APP,
@@ -18,7 +17,6 @@ from test_app_support import (
     click_run,
     go,
     metric_values,
-    navigation_as_served,
     new_app,
     runs_made,
     set_settings,
@@ -36,11 +34,6 @@ BAD = ["awful", "broken", "terrible", "sad", "poor", "boring", "refund", "worst"
 FILLER = ["the", "a", "product", "it", "was", "and", "very", "delivery", "box", "item"]
 TEXT_TINY = {"Width (units per layer)": 8, "Epochs (at most)": 3, "Batch size": 32, "Baseline": "linear", "Text encoder": "bag",
              "Embedding size (numbers per word)": 16, "Hidden layers (text network)": 0, "Max tokens per row": 16}
-
-
-@pytest.fixture(autouse=True)
-def served(monkeypatch):
-    navigation_as_served(monkeypatch)
 
 
 def reviews(rows: int = 100, seed: int = 0, mixed: bool = False) -> pd.DataFrame:

@@ -14,7 +14,6 @@ from test_app_support import (
     chart_frames,
     click_run,
     go,
-    navigation_as_served,
     on_train,
     opened_link,
     runs_made,
@@ -34,11 +33,6 @@ TOGGLE, TRIALS = "Tune both sides (same budget)", "Trials per side"
 # Settings inside the tuning space (its first trial is the default run's own, so a width or batch size it cannot draw would not do),
 # with a learning rate too small for 3 epochs: a searched trial beats the defaults, so applying its settings changes the form.
 SLOW_NETWORK = {**TINY, "Width (units per layer)": 32, "Batch size": 32, "Learning rate (log scale)": 1e-4}
-
-
-@pytest.fixture(autouse=True)
-def served(monkeypatch):
-    navigation_as_served(monkeypatch)
 
 
 def sweep_of(at: AppTest):
