@@ -127,8 +127,13 @@ def sidebar(lines: list) -> None:
         lines[3].caption("none yet: set up a run on the Train page")
     else:
         s = run.summary
-        lines[3].caption(f"{plain(run.dataset_name)}: scikit-learn {s['sklearn']:.3f} vs PyTorch {s['pytorch']:.3f} {s['metric']}; "
-                         f"verdict{' once tuned' if run.config.tune.on else ''}: **{verdict_label(s['verdict'])}**")
+        if s.get("tuned"):  # the scores the verdict weighed: both sides' best trials
+            scores, said = s["tuned"], f"{plain(run.dataset_name)}, both sides tuned: "
+        else:  # a run without tuning, or a tuned one stored before its summary kept the tuned scores
+            scores, said = s, f"{plain(run.dataset_name)}: "
+        once = " once tuned" if run.config.tune.on and not s.get("tuned") else ""
+        lines[3].caption(f"{said}scikit-learn {scores['sklearn']:.3f} vs PyTorch {scores['pytorch']:.3f} {s['metric']}; "
+                         f"verdict{once}: **{verdict_label(s['verdict'])}**")
 
 
 def through_app() -> None:

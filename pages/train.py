@@ -211,15 +211,28 @@ def shown_result(config: CompareConfig, source: str) -> None:
     gap = s["pytorch"] - s["sklearn"]
     c2.metric(f"PyTorch: {s['pytorch_name']}", f"{s['pytorch']:.3f}", f"{gap:+.3f} vs scikit-learn", delta_color=delta_color(gap))
     c3.metric("Verdict", verdict_label(s["verdict"]))
-    if run.config.tune.on:  # the cards are the default settings' scores; the verdict is the tuned one
-        st.caption("A tuned run: these are the default settings' scores, and the verdict weighs both sides tuned. "
-                   "Compare shows the tuned scores and the sweep, under Tuning.")
+    if run.config.tune.on:  # the cards above are the default settings' scores; the verdict is the tuned one
+        tuned_cards(s)
     changed = history.settings_diff(run.config, config)
     if changed:
         moved = "; ".join(f"{c['setting']} {c['before']} -> {c['after']}" for c in changed)
         st.warning(f"From earlier settings: the controls have moved since this run ({plain(moved)}). Press Run to train with them.",
                    icon=":material/history:")
     st.page_link(PAGES["compare"], label="See the full comparison", icon=":material/arrow_forward:")
+
+
+def tuned_cards(s: dict) -> None:
+    """A tuned run's second row: each side's best trial scored on the test rows, which the verdict weighs."""
+    tuned, names = s.get("tuned"), s.get("tuned_names", {})
+    if tuned:  # runs stored before the summary kept tuned scores show the caption alone
+        c1, c2, _ = st.columns(3)
+        c1.metric(f"scikit-learn tuned: {names.get('sklearn', '').removeprefix('tuned ')}", f"{tuned['sklearn']:.3f}",
+                  f"{tuned['sklearn'] - s['sklearn']:+.3f} vs default", delta_color=delta_color(tuned["sklearn"] - s["sklearn"]), help=s["metric"])
+        gap = tuned["pytorch"] - tuned["sklearn"]
+        c2.metric(f"PyTorch tuned: {names.get('pytorch', '').removeprefix('tuned ')}", f"{tuned['pytorch']:.3f}",
+                  f"{gap:+.3f} vs scikit-learn tuned", delta_color=delta_color(gap), help=s["metric"])
+    st.caption("A tuned run: the first row is the default settings' scores, the second each side's best trial refitted and "
+               "scored once on the test rows; the verdict weighs both sides tuned. Compare shows the sweep, under Tuning.")
 
 
 def run_history(source: str) -> None:

@@ -80,7 +80,17 @@ def summary(comparison: Comparison) -> dict:
             "pytorch": models["pytorch"].metrics[metric], "sklearn_name": models["sklearn"].name,
             "pytorch_name": models["pytorch"].name, "verdict": comparison.recommendation["verdict"],
             "confidence": comparison.recommendation.get("confidence"), "task": comparison.dataset.get("task"),
-            "epochs_run": comparison.training.get("epochs_run"), "best_epoch": comparison.training.get("best_epoch")}
+            "epochs_run": comparison.training.get("epochs_run"), "best_epoch": comparison.training.get("best_epoch"),
+            **_tuned_summary(comparison)}
+
+
+def _tuned_summary(comparison: Comparison) -> dict:
+    """A tuned run's scores beside the defaults: each side's best trial, refitted and scored once on the test rows."""
+    if not comparison.tuning:
+        return {}
+    tested = comparison.tuning["test"]
+    return {"tuned": {side: tested[side]["metrics"][comparison.metric] for side in ("sklearn", "pytorch")},
+            "tuned_names": {side: tested[side]["name"] for side in ("sklearn", "pytorch")}}
 
 
 def execute(store: RunStore, run_id: int, threads: int) -> str:

@@ -55,11 +55,18 @@ def test_a_tuned_run_shows_its_sweep_keeps_it_over_a_reload_and_applies_its_best
     assert run.state == "done" and run.config.tune == TuneConfig(trials=4)
     table = next(d.value for d in at.dataframe if "verdict" in d.value.columns)
     assert "tune 4 trials" in table["settings"].iloc[0]
-    assert any(c.startswith("A tuned run: these are the default settings' scores") for c in texts(at.caption))
-    assert "verdict once tuned" in sidebar_text(at)
+    assert any(c.startswith("A tuned run: the first row is the default settings' scores") for c in texts(at.caption))
 
     go(at, "compare")
     tuning = shown_comparison(at).tuning
+    tuned = {side: tuning["test"][side]["metrics"]["balanced_accuracy"] for side in ("sklearn", "pytorch")}
+    assert (f"both sides tuned: scikit-learn {tuned['sklearn']:.3f} vs PyTorch {tuned['pytorch']:.3f} balanced_accuracy; verdict: "
+            in sidebar_text(at))  # the scores the verdict weighed, not the defaults'
+    go(at, "train")
+    train_cards = {m.label: m.value for m in at.metric}
+    assert train_cards[f"scikit-learn tuned: {tuning['test']['sklearn']['name'].removeprefix('tuned ')}"] == f"{tuned['sklearn']:.3f}"
+    assert train_cards["PyTorch tuned: PyTorch MLP"] == f"{tuned['pytorch']:.3f}"
+    go(at, "compare")
     assert "Tuning" in texts(at.subheader)
     tuned_cards = {k: v for k, v in ((m.label, m.value) for m in at.metric) if " tuned: " in k}
     assert sorted(tuned_cards) == ["PyTorch tuned: PyTorch MLP", f"scikit-learn tuned: {tuning['test']['sklearn']['name'].removeprefix('tuned ')}"]
