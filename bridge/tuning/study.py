@@ -105,7 +105,8 @@ def _shown(storage: str | None) -> str | None:
         return None
     from sqlalchemy.engine import make_url
 
-    return make_url(storage).render_as_string(hide_password=True)
+    url = make_url(storage)  # rendered only to hide a password: rendering also percent-encodes a path, which a reader can't paste back
+    return storage if url.password is None else url.render_as_string(hide_password=True)
 
 
 def _check_finished(side: str, rows: list[dict], minutes: float) -> None:
