@@ -18,6 +18,7 @@ from bridge.outputs import representation
 from bridge.outputs.report import SIDES, _json_safe
 from bridge.outputs.scripts import loop_code
 from bridge.outputs.thumbnails import data_uri
+from bridge.outputs.tuning_text import budget_line, setting_value, studies_line
 from bridge.problem.features import tabular_columns
 from bridge.problem.text import UNKNOWN, WordTokenizer, tokens
 
@@ -198,6 +199,41 @@ def text_section(comparison: Comparison) -> str:
                   f"<p>scikit-learn, its largest TF-IDF values: {_e(', '.join(f'{data.feature_names[i]} {row[i]:.2f}' for i in top))}</p>")
 
 
+def _best_so_far(trials: list[dict], side: str) -> list[tuple[float, float]]:
+    """(trial, the best validation score up to it) over a side's finished trials: how the search improved."""
+    points, best = [], -math.inf
+    for trial in sorted((t for t in trials if t["side"] == side and t["state"] == "complete"), key=lambda t: t["number"]):
+        best = max(best, trial["value"])
+        points.append((trial["number"], best))
+    return points
+
+
+def tuning_section(comparison: Comparison) -> str:
+    """Tune mode: what each side searched, its best settings, the knobs that mattered, the tuned test scores (empty untuned)."""
+    tuning, metric, models = comparison.tuning, comparison.metric, comparison.models
+    if not tuning:
+        return ""
+    rows = []
+    for side, label in SIDES[1:]:
+        trials = [t for t in tuning["trials"] if t["side"] == side]
+        best = tuning["best"][side]
+        rows.append([label, f"{len(trials)} ({sum(t['state'] == 'complete' for t in trials)} complete)", best["value"], best["number"],
+                     tuning["test"][side]["metrics"][metric], models[side].metrics[metric]])
+    out = (f"<h2>Tuning</h2><p>{_e(budget_line(tuning['budget']))}. Trial 0 of each side is the default run's own settings; "
+           "each side's best trial was refitted and scored once on the test rows.</p>"
+           + _table(["", "trials", f"best validation {metric}", "best trial", f"tuned test {metric}", f"default test {metric}"], rows)
+           + line_chart(f"Best validation {metric} so far, by trial", "trial", metric,
+                        {label: _best_so_far(tuning["trials"], side) for side, label in SIDES[1:]}))
+    settings = [[label, name, setting_value(value)] for side, label in SIDES[1:] for name, value in tuning["best"][side]["params"].items()]
+    shares = [[label, name, f"{share:.0%}"] for side, label in SIDES[1:]
+              for name, share in sorted(tuning["importance"].get(side, {}).items(), key=lambda item: -item[1])]
+    out += '<div class="row"><div><h3>Best settings</h3>' + _table(["side", "setting", "value"], settings) + "</div>"
+    out += ("<div><h3>Which knobs mattered</h3><p>Optuna's fANOVA importance over the finished trials.</p>"
+            + (_table(["side", "knob", "share"], shares) if shares else "<p>Too few finished trials to say.</p>") + "</div></div>")
+    kept = studies_line(tuning)
+    return out + (f"<p>{_e(kept)}</p>" if kept else "")
+
+
 def to_html(comparison: Comparison) -> str:
     """The report as one HTML page (UTF-8 text)."""
     c, rec, metric = comparison, comparison.recommendation, comparison.metric
@@ -237,6 +273,7 @@ def to_html(comparison: Comparison) -> str:
             parts.append(f"<div><h3>{label}</h3>" + _table(["true \\ predicted", *labels], [[t_, *r] for t_, r in zip(labels, matrix)], shade)
                          + "</div>")
         parts.append("</div>")
+    parts.append(tuning_section(c))
     parts.append(text_section(c))
     parts.append(representation_section(c))
     sklearn_code, pytorch_code = loop_code(c)

@@ -11,7 +11,7 @@ SIDE_NAMES = {"sklearn": "scikit-learn", "pytorch": "PyTorch"}
 TOP_KNOBS = 3
 
 
-def _value(value) -> str:
+def setting_value(value) -> str:
     """A setting as a reader wants it: floats to 3 significant digits (a learning rate of 0.001078... is 0.00108)."""
     if isinstance(value, float):
         return f"{value:.3g}"
@@ -19,14 +19,14 @@ def _value(value) -> str:
 
 
 def _settings(params: dict) -> str:
-    return ", ".join(f"{name} {_value(value)}" for name, value in params.items()) or "(none)"
+    return ", ".join(f"{name} {setting_value(value)}" for name, value in params.items()) or "(none)"
 
 
-def _budget(budget: dict) -> str:
+def budget_line(budget: dict) -> str:
     if budget.get("trials"):
         spent = f"{budget['trials']} trials per side"
     else:
-        spent = f"{_value(float(budget.get('minutes', 0)))} minutes of wall clock, split equally between the sides"
+        spent = f"{setting_value(float(budget.get('minutes', 0)))} minutes of wall clock, split equally between the sides"
     where = f" on {budget['executor']}" if budget.get("executor") else ""
     return f"{spent}{where}, in batches of {budget.get('batch', '?')}; every trial scored on the validation rows only"
 
@@ -49,7 +49,7 @@ def _side_lines(side: str, tuning: dict, metric: str) -> list[str]:
 
 def tuning_summary(tuning: dict, metric: str) -> str:
     """The block's lines: budget, each side's search, and the tuned scores on the test rows (each side's best, scored once)."""
-    lines = ["Tuning", f"  {_budget(tuning.get('budget', {}))}"]
+    lines = ["Tuning", f"  {budget_line(tuning.get('budget', {}))}"]
     for side in SIDE_NAMES:
         lines += _side_lines(side, tuning, metric)
     tested = tuning.get("test", {})
