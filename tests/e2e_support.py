@@ -203,14 +203,17 @@ def open_page(page, name: str) -> None:
     expect(page.get_by_role("heading", name=name, level=1)).to_be_visible(timeout=UI_MS)
 
 
-def upload(page, tmp_path: Path, name: str, rows: int = 120, seed: int = 0) -> None:
-    """Upload a CSV of ``rows`` rows (two numbers, a colour, a yes/no label) on the Data page."""
+def upload(page, tmp_path: Path, name: str, rows: int = 120, seed: int = 0, *, data: bytes | None = None, columns: int = 4) -> None:
+    """Upload a CSV of ``rows`` rows (two numbers, a colour, a yes/no label) on the Data page.
+
+    ``data`` uploads these CSV bytes instead (``seed`` then unused); ``rows`` and ``columns`` are what the sidebar must say of them.
+    """
     csv = tmp_path / name
-    csv.write_bytes(table_csv(rows=rows, seed=seed))
+    csv.write_bytes(table_csv(rows=rows, seed=seed) if data is None else data)
     page.get_by_role("tab", name="Upload a file").click()
     page.locator("input[type=file]").set_input_files(csv)
     expect(page.get_by_text(f"Loaded {name}.")).to_be_visible(timeout=UI_MS)
-    expect(sidebar(page).get_by_text(f"{name}: {rows} rows x 4 columns")).to_be_visible()
+    expect(sidebar(page).get_by_text(f"{name}: {rows} rows x {columns} columns")).to_be_visible()
 
 
 def set_epochs(page, epochs: int) -> None:
