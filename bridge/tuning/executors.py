@@ -1,7 +1,8 @@
 """Where trials (and seed repeats) run: a local process pool, or an existing Dask distributed cluster.
 
-Both take a batch of independent jobs and give back their results in the order of the jobs, so the study
-that asked for them sees the same sequence whichever ran it. Neither is a scheduler of Bridge's own:
+Both take a batch of independent jobs and give back their results in the order of the jobs, each as soon as it
+and those before it have finished, so the study that asked for them sees the same sequence whichever ran it, and
+the progress bar moves with every trial. Neither is a scheduler of Bridge's own:
 
 - ``LocalPool``: ``concurrent.futures.ProcessPoolExecutor`` with ``workers`` processes of ``threads`` threads
   each (pinned through threadpoolctl and torch, as a run's worker is), so a tuned run stays inside the thread
@@ -15,7 +16,7 @@ Each keeps the dataset on its workers, so a job carries only its settings.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from typing import Any
@@ -49,8 +50,9 @@ class LocalPool:
         self._pool = ProcessPoolExecutor(self.workers, mp_context=get_context("spawn"), initializer=_start_worker,
                                          initargs=(dataset, self.threads))
 
-    def map(self, function: Callable, jobs: Sequence) -> list:
-        return list(self._pool.map(_call, [function] * len(jobs), jobs))
+    def map(self, function: Callable, jobs: Sequence) -> Iterator:
+        """The results in the order of ``jobs``, each as soon as it and those before it have finished."""
+        return self._pool.map(_call, [function] * len(jobs), jobs)
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
@@ -68,13 +70,19 @@ class DaskPool:
     def connect(cls, dataset: Dataset, address: str) -> DaskPool:
         return cls(dataset, open_cluster(address))
 
-    def map(self, function: Callable, jobs: Sequence) -> list:
-        futures = [self.client.submit(function, self._dataset, job, pure=False) for job in jobs]
-        try:
-            return self.client.gather(futures)
-        except Exception as exc:  # a worker that joined without Bridge fails to unpickle the task: say what to install
-            _raise_if_missing_bridge(exc, self.client.scheduler.address)
-            raise
+    def map(self, function: Callable, jobs: Sequence) -> Iterator:
+        """The results in the order of ``jobs``, each as soon as it and those before it have finished."""
+        futures = [self.client.submit(function, self._dataset, job, pure=False) for job in jobs]  # all submitted now
+
+        def results() -> Iterator:
+            try:
+                for future in futures:
+                    yield future.result()
+            except Exception as exc:  # a worker that joined without Bridge fails to unpickle the task: say what to install
+                _raise_if_missing_bridge(exc, self.client.scheduler.address)
+                raise
+
+        return results()
 
     def close(self) -> None:
         self.client.close()

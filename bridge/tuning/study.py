@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from bridge.config import CompareConfig
@@ -80,17 +80,17 @@ def tune(dataset: Dataset, config: CompareConfig, space: Space, first: dict[str,
             size = min(BATCH, budget.trials - done) if budget.trials else BATCH
             asked = [study.ask() for _ in range(size)]
             jobs = [TrialJob(side, t.number, spaces.suggest(t, side, space), config, space.network, tuple(curves)) for t in asked]
-            results: list[TrialResult] = executor.map(run_trial, jobs)
-            for trial, job, outcome in zip(asked, jobs, results):
+            results: Iterable[TrialResult] = executor.map(run_trial, jobs)  # in the order asked: told in that order
+            for finished, (trial, job, outcome) in enumerate(zip(asked, jobs, results), 1):
                 _tell(study, trial, outcome)
                 if outcome.curve and outcome.state == "complete":
                     curves.append(outcome.curve)
                 result.trials.append({"side": side, "number": job.number, "value": outcome.value, "state": outcome.state,
                                       "seconds": round(outcome.seconds, 3), "params": job.params, "note": outcome.note,
                                       "epochs": len(outcome.curve)})
+                if on_progress is not None:  # each trial, not each batch: a batch of long trials would hold the bar still
+                    on_progress(side, done + finished, budget.trials)
             done += size
-            if on_progress is not None:
-                on_progress(side, done, budget.trials)
         result.seconds[side] = round(time.monotonic() - start, 2)
         _check_finished(side, [row for row in result.trials if row["side"] == side], budget.minutes)
         best = study.best_trial

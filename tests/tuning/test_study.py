@@ -243,3 +243,12 @@ def test_every_scikit_learn_trial_pruned_says_what_to_do_without_the_networks_ad
     with pytest.raises(BridgeError) as raised:
         study.tune(dataset, run, space, first, InProcess(dataset))
     assert str(raised.value) == "every scikit-learn trial was pruned (the first: ValueError: nothing fits); tune with more trials"
+
+
+def test_progress_follows_each_trial_in_the_order_asked_on_a_real_pool(local_pool):
+    """The pool hands back each result as it and those before it finish: the bar moves per trial, not per batch of BATCH."""
+    dataset, run, space, first = _setup()
+    seen: list[tuple[str, int, int]] = []
+    found = study.tune(dataset, run, space, first, local_pool, on_progress=lambda *step: seen.append(step))
+    assert seen == [(side, n, TRIALS) for side in SIDES for n in range(1, TRIALS + 1)]
+    assert [row["number"] for row in found.trials] == [n for _ in SIDES for n in range(TRIALS)]
