@@ -18,7 +18,7 @@ from bridge.config import CompareConfig
 from bridge.decision.verdict_text import verdict_name
 from bridge.io.data import BUILTINS, Dataset, load_builtin
 from bridge.outputs.markdown import escape_markdown as plain
-from pages import jobs_ui
+from pages import history, jobs_ui
 
 DATASET = "bridge.dataset"  # the Dataset in use
 SOURCE = "bridge.source"  # a key naming where it came from: "builtin:iris" or "upload:<sha256>"
@@ -127,10 +127,8 @@ def sidebar(lines: list) -> None:
         lines[3].caption("none yet: set up a run on the Train page")
     else:
         s = run.summary
-        if s.get("tuned"):  # the scores the verdict weighed: both sides' best trials
-            scores, said = s["tuned"], f"{plain(run.dataset_name)}, both sides tuned: "
-        else:  # a run without tuning, or a tuned one stored before its summary kept the tuned scores
-            scores, said = s, f"{plain(run.dataset_name)}: "
+        scores = history.weighed_scores(s)  # a tuned run's best trials, else the defaults
+        said = f"{plain(run.dataset_name)}, both sides tuned: " if s.get("tuned") else f"{plain(run.dataset_name)}: "
         once = " once tuned" if run.config.tune.on and not s.get("tuned") else ""
         lines[3].caption(f"{said}scikit-learn {scores['sklearn']:.3f} vs PyTorch {scores['pytorch']:.3f} {s['metric']}; "
                          f"verdict{once}: **{verdict_label(s['verdict'])}**")

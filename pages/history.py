@@ -59,20 +59,26 @@ def run_label(run: Run, number: int) -> str:
     return f"#{number} at {when} ({run.state})"
 
 
+def weighed_scores(summary: dict) -> dict:
+    """The scores a run's verdict weighed: a tuned run's best trials (stored since summaries keep them), else the defaults."""
+    return summary.get("tuned") or summary
+
+
 def history_frame(runs: list[Run]) -> pd.DataFrame:
-    """One row per run, newest first: its settings in short, both scores, the verdict and how long it took."""
+    """One row per run, newest first: its settings in short, both scores (tuned, for a tuned run), the verdict and how long it took."""
     numbers = numbered(runs)
     rows = []
     for run in sorted(runs, key=lambda r: r.id, reverse=True):
         s, settings = run.summary, settings_of(run.config)
+        scores = weighed_scores(s)
         rows.append({
             "run": f"#{numbers[run.token]}",
             "started": datetime.fromtimestamp(run.created).strftime("%H:%M:%S"),
             "state": run.state,
             "settings": ", ".join(f"{k} {v}" for k, v in settings.items() if k not in ("target", "task", "network")),
-            "scikit-learn": s.get("sklearn"),
-            "PyTorch": s.get("pytorch"),
-            "gap": s["pytorch"] - s["sklearn"] if s else None,
+            "scikit-learn": scores.get("sklearn"),
+            "PyTorch": scores.get("pytorch"),
+            "gap": scores["pytorch"] - scores["sklearn"] if scores else None,
             "verdict": verdict_name(s["verdict"]) if s.get("verdict") else "",
             "seconds": round(run.seconds, 1) if run.seconds is not None else None,
         })
@@ -83,8 +89,9 @@ def score_changes(before: Run, after: Run) -> list[dict]:
     """Both sides' scores, the gap and the training time, before and after, with the change."""
     if before.state != DONE or after.state != DONE:
         return []
-    a, b = before.summary, after.summary
-    rows = [(f"scikit-learn {a['metric']}", a["sklearn"], b["sklearn"]), (f"PyTorch {a['metric']}", a["pytorch"], b["pytorch"]),
+    a, b = weighed_scores(before.summary), weighed_scores(after.summary)
+    metric = before.summary["metric"]
+    rows = [(f"scikit-learn {metric}", a["sklearn"], b["sklearn"]), (f"PyTorch {metric}", a["pytorch"], b["pytorch"]),
             ("gap (PyTorch - scikit-learn)", a["pytorch"] - a["sklearn"], b["pytorch"] - b["sklearn"]),
             ("seconds", before.seconds, after.seconds)]
     return [{"measure": name, "before": x, "after": y, "change": y - x} for name, x, y in rows]

@@ -60,6 +60,7 @@ def test_a_tuned_run_shows_its_sweep_keeps_it_over_a_reload_and_applies_its_best
     go(at, "compare")
     tuning = shown_comparison(at).tuning
     tuned = {side: tuning["test"][side]["metrics"]["balanced_accuracy"] for side in ("sklearn", "pytorch")}
+    assert (table["scikit-learn"].iloc[0], table["PyTorch"].iloc[0]) == pytest.approx((tuned["sklearn"], tuned["pytorch"]))  # history too
     assert (f"both sides tuned: scikit-learn {tuned['sklearn']:.3f} vs PyTorch {tuned['pytorch']:.3f} balanced_accuracy; verdict: "
             in sidebar_text(at))  # the scores the verdict weighed, not the defaults'
     go(at, "train")
